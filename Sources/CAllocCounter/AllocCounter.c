@@ -1,0 +1,1 @@
+int alloc_counter_placeholder;

@@ -1,0 +1,4 @@
+#ifndef PIPECTL_CSNAPPY_SHIM_H
+#define PIPECTL_CSNAPPY_SHIM_H
+#include <snappy-c.h>
+#endif

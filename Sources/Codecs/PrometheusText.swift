@@ -1,0 +1,54 @@
+import NIOCore
+
+/// Pieces of the Prometheus text exposition format 0.0.4.
+public enum PrometheusText {
+    /// Writes a sample value as Prometheus prints it (`+Inf`, `-Inf`, `NaN`, integers without `.0`).
+    public static func writeValue(_ value: Double, into buffer: inout ByteBuffer) {
+        if value.isNaN {
+            buffer.writeStaticString("NaN")
+        } else if value.isInfinite {
+            buffer.writeStaticString(value > 0 ? "+Inf" : "-Inf")
+        } else if value == value.rounded(), abs(value) < 1e15 {
+            JSONWriter.writeInt(Int64(value), into: &buffer)
+        } else {
+            buffer.writeString(value.description)
+        }
+    }
+
+    /// Writes a label value with `\`, `"` and newline escaped.
+    public static func writeLabelValue(_ bytes: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
+        var runStart = 0
+        for i in 0..<bytes.count {
+            let b = bytes[i]
+            guard b == UInt8(ascii: "\\") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\n") else { continue }
+            if runStart < i { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<i])) }
+            buffer.writeStaticString(b == UInt8(ascii: "\n") ? "\\n" : (b == UInt8(ascii: "\"") ? "\\\"" : "\\\\"))
+            runStart = i + 1
+        }
+        if runStart < bytes.count { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart...])) }
+    }
+
+    /// Writes a label value given as a Swift string.
+    public static func writeLabelValue(_ value: String, into buffer: inout ByteBuffer) {
+        var s = value
+        s.withUTF8 { writeLabelValue(UnsafeRawBufferPointer($0), into: &buffer) }
+    }
+
+    /// True when `name` is a valid metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+    public static func isValidMetricName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !(48...57).contains(first) else { return false }
+        return name.utf8.allSatisfy { isNameByte($0, allowColon: true) }
+    }
+
+    /// True when `name` is a valid label name: `[a-zA-Z_][a-zA-Z0-9_]*`.
+    public static func isValidLabelName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !(48...57).contains(first) else { return false }
+        return name.utf8.allSatisfy { isNameByte($0, allowColon: false) }
+    }
+
+    @inline(__always)
+    static func isNameByte(_ b: UInt8, allowColon: Bool) -> Bool {
+        (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z") || (48...57).contains(b)
+            || b == UInt8(ascii: "_") || (allowColon && b == UInt8(ascii: ":"))
+    }
+}

@@ -1,0 +1,50 @@
+import Atomics
+import NIOConcurrencyHelpers
+
+/// Counters one component keeps about itself; read by the admin API and `internal_metrics`.
+public final class ComponentMetrics: Sendable {
+    /// The component id.
+    public let id: String
+    /// Events the component took in (inputs: events they produced from the wire).
+    public let receivedEvents = ManagedAtomic<Int>(0)
+    /// Bytes the component took in (inputs: wire bytes; others: arena bytes).
+    public let receivedBytes = ManagedAtomic<Int>(0)
+    /// Events the component passed on (outputs: delivered).
+    public let sentEvents = ManagedAtomic<Int>(0)
+    /// Set while an output cannot deliver; clears when it can again.
+    public let failing = ManagedAtomic<Bool>(false)
+    private let errors = NIOLockedValueBox<[String: ManagedAtomic<Int>]>([:])
+    private let drops = NIOLockedValueBox<[String: ManagedAtomic<Int>]>([:])
+
+    public init(id: String) { self.id = id }
+
+    /// The error counter of `kind` (e.g. `parse`, `write`); cache it outside hot loops.
+    public func errorCounter(_ kind: String) -> ManagedAtomic<Int> {
+        errors.withLockedValue { table in
+            if let c = table[kind] { return c }
+            let c = ManagedAtomic<Int>(0)
+            table[kind] = c
+            return c
+        }
+    }
+
+    /// The dropped-events counter of `reason` (e.g. `queue_full`); cache it outside hot loops.
+    public func dropCounter(_ reason: String) -> ManagedAtomic<Int> {
+        drops.withLockedValue { table in
+            if let c = table[reason] { return c }
+            let c = ManagedAtomic<Int>(0)
+            table[reason] = c
+            return c
+        }
+    }
+
+    /// Every error counter by kind, sorted.
+    public var errorCounts: [(String, Int)] {
+        errors.withLockedValue { $0.map { ($0.key, $0.value.load(ordering: .relaxed)) } }.sorted { $0.0 < $1.0 }
+    }
+
+    /// Every drop counter by reason, sorted.
+    public var dropCounts: [(String, Int)] {
+        drops.withLockedValue { $0.map { ($0.key, $0.value.load(ordering: .relaxed)) } }.sorted { $0.0 < $1.0 }
+    }
+}
