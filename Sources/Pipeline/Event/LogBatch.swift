@@ -123,6 +123,28 @@ public struct LogBatch: Sendable {
         }
     }
 
+    /// Sets a field whose key bytes already sit in the arena (parsers pointing into the message).
+    public mutating func setField(_ index: Int, keySpan: ByteSpan, _ value: FieldValue) {
+        if let known = arena.withSpan(keySpan, { KnownField(bytes: $0) }) {
+            setField(index, .known(known), value)
+            return
+        }
+        var f = records[index].firstField
+        while f >= 0 {
+            if case .custom(let existing) = fields[Int(f)].key, spansEqual(existing, keySpan) {
+                fields[Int(f)].value = value
+                return
+            }
+            f = fields[Int(f)].next
+        }
+        appendField(index, .custom(keySpan), value)
+    }
+
+    private func spansEqual(_ a: ByteSpan, _ b: ByteSpan) -> Bool {
+        guard a.length == b.length else { return false }
+        return arena.withSpan(a) { x in arena.spanEquals(b, x) }
+    }
+
     /// Sets a field named by a configuration-time name.
     public mutating func setField(_ index: Int, _ name: FieldName, _ value: FieldValue) {
         if let known = name.known {

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOPosix
+import Pipeline
+
+/// `stdin`: newline-delimited logs from standard input; the input ends at end of file.
+///
+/// - max_line_bytes (size, default 64KiB): longer lines are cut and counted (`errors{kind="truncated"}`).
+public struct StdinInputConfig: ComponentConfig {
+    public static let componentType = ComponentType(name: "stdin", role: .input, produces: .fixed(.log)) {
+        StdinInputConfig(reader: $0)
+    }
+
+    let maxLineBytes: Int
+
+    init(reader: ConfigReader) {
+        maxLineBytes = reader.size("max_line_bytes", default: 64 * 1024)
+    }
+
+    public func makeStage(_ context: StageContext) throws -> Stage {
+        .input(FileDescriptorLineInput(fd: STDIN_FILENO, maxLineBytes: maxLineBytes))
+    }
+}
+
+/// Reads lines from a file descriptor (off the cooperative pool) until end of file or cancellation.
+public struct FileDescriptorLineInput: InputStage {
+    let fd: Int32
+    let maxLineBytes: Int
+
+    public init(fd: Int32, maxLineBytes: Int) {
+        self.fd = fd
+        self.maxLineBytes = maxLineBytes
+    }
+
+    public func run(_ context: InputContext) async throws {
+        var framer = LineFramer(maxLineBytes: maxLineBytes)
+        let truncated = context.metrics.errorCounter("truncated")
+        let chunkSize = 128 * 1024
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { chunk.deallocate() }
+        let fd = self.fd
+        let buffer = UncheckedBox(chunk)
+        while !Task.isCancelled {
+            let n = try await NIOThreadPool.singleton.runIfActive { () -> Int in
+                var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&pfd, 1, 200)
+                if ready == 0 { return -2 }
+                let r = read(fd, buffer.value.baseAddress, chunkSize)
+                return r < 0 && errno == EINTR ? -2 : r
+            }
+            if n == -2 { continue }
+            var batch = LogBatch(capacity: 512)
+            let now = WallClock.nanoseconds()
+            if n <= 0 {
+                framer.flush(timestamp: now, into: &batch)
+                await send(batch, bytes: 0, context)
+                return
+            }
+            let before = framer.truncatedLines
+            framer.frame(UnsafeRawBufferPointer(rebasing: chunk[0..<n]), timestamp: now, into: &batch)
+            truncated.wrappingIncrement(by: framer.truncatedLines - before, ordering: .relaxed)
+            await send(batch, bytes: n, context)
+        }
+    }
+
+    private func send(_ batch: LogBatch, bytes: Int, _ context: InputContext) async {
+        context.metrics.receivedBytes.wrappingIncrement(by: bytes, ordering: .relaxed)
+        guard !batch.isEmpty else { return }
+        context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
+        await context.emit(.logs(batch))
+    }
+}
+
+/// Carries a pointer into a thread-pool closure; the caller keeps it alive across the await.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

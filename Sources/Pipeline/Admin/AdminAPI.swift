@@ -1,0 +1,112 @@
+import Codecs
+import NIOCore
+import NIOHTTP1
+
+/// The admin API (SPEC §6): health, readiness, own metrics, the graph and per-component state.
+///
+/// With `api.token` set every endpoint but `/healthz` needs `Authorization: Bearer TOKEN`.
+public final class AdminAPI: Sendable {
+    private let server: SimpleHTTPServer
+
+    public init(config: APIConfig, topology: Topology) {
+        let token = config.token
+        server = SimpleHTTPServer(host: config.host, port: config.port) { request in
+            Self.route(request, topology: topology, token: token)
+        }
+    }
+
+    /// Binds the listener; returns the bound port.
+    @discardableResult
+    public func start() async throws -> Int {
+        do {
+            return try await server.start()
+        } catch {
+            throw PipectlError("api.listen: \(error)")
+        }
+    }
+
+    /// Stops the listener.
+    public func stop() async { await server.stop() }
+
+    static func route(_ request: SimpleHTTPServer.Request, topology: Topology, token: String?) -> SimpleHTTPServer.Response {
+        let path = request.path
+        if path == "/healthz" { return .init(status: .ok, text: "ok\n") }
+        if let token, !authorized(request.headers, token: token) {
+            var r = SimpleHTTPServer.Response(status: .unauthorized, text: "missing or wrong bearer token\n")
+            r.headers.add(name: "WWW-Authenticate", value: "Bearer")
+            return r
+        }
+        guard request.method == .GET || request.method == .HEAD else {
+            var r = SimpleHTTPServer.Response(status: .methodNotAllowed, text: "only GET is supported\n")
+            r.headers.add(name: "Allow", value: "GET, HEAD")
+            return r
+        }
+        switch path {
+        case "/readyz":
+            let (ready, reason) = topology.readiness
+            var body = ByteBuffer()
+            body.writeStaticString("{\"ready\":")
+            body.writeString(ready ? "true" : "false")
+            body.writeStaticString(",\"reason\":")
+            JSONWriter.writeString(reason, into: &body)
+            body.writeStaticString("}\n")
+            return .init(status: ready ? .ok : .serviceUnavailable, contentType: "application/json", body: body)
+        case "/metrics":
+            return .init(contentType: "text/plain; version=0.0.4; charset=utf-8", body: topology.telemetry.prometheusText())
+        case "/v1/graph":
+            return .init(contentType: "application/json", body: GraphRenderer.json(topology.config))
+        case "/v1/components":
+            return .init(contentType: "application/json", body: componentsJSON(topology))
+        default:
+            return .init(status: .notFound, text: "not found: \(path)\n")
+        }
+    }
+
+    private static func authorized(_ headers: HTTPHeaders, token: String) -> Bool {
+        guard let value = headers.first(name: "Authorization"), value.hasPrefix("Bearer ") else { return false }
+        let given = Array(value.dropFirst(7).utf8), expected = Array(token.utf8)
+        guard given.count == expected.count else { return false }
+        return zip(given, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    private static func componentsJSON(_ topology: Topology) -> ByteBuffer {
+        var b = ByteBuffer()
+        b.writeStaticString("{\"components\":[")
+        for (i, e) in topology.telemetry.entries.enumerated() {
+            if i > 0 { b.writeStaticString(",") }
+            let m = e.metrics
+            b.writeStaticString("{\"id\":"); JSONWriter.writeString(e.id, into: &b)
+            b.writeStaticString(",\"kind\":"); JSONWriter.writeString(e.role.rawValue, into: &b)
+            b.writeStaticString(",\"type\":"); JSONWriter.writeString(e.type, into: &b)
+            b.writeStaticString(",\"inputs\":[")
+            for (k, u) in e.upstreams.enumerated() {
+                if k > 0 { b.writeStaticString(",") }
+                JSONWriter.writeString(u.description, into: &b)
+            }
+            b.writeStaticString("],\"received_events\":"); JSONWriter.writeInt(Int64(m.receivedEvents.load(ordering: .relaxed)), into: &b)
+            b.writeStaticString(",\"received_bytes\":"); JSONWriter.writeInt(Int64(m.receivedBytes.load(ordering: .relaxed)), into: &b)
+            b.writeStaticString(",\"sent_events\":"); JSONWriter.writeInt(Int64(m.sentEvents.load(ordering: .relaxed)), into: &b)
+            b.writeStaticString(",\"errors\":"); writeCounts(m.errorCounts, into: &b)
+            b.writeStaticString(",\"dropped\":"); writeCounts(m.dropCounts, into: &b)
+            if let inbox = e.inbox {
+                b.writeStaticString(",\"buffer_events\":"); JSONWriter.writeInt(Int64(inbox.eventCount), into: &b)
+                b.writeStaticString(",\"buffer_bytes\":"); JSONWriter.writeInt(Int64(inbox.byteCount), into: &b)
+            }
+            b.writeStaticString(",\"failing\":"); b.writeString(m.failing.load(ordering: .relaxed) ? "true" : "false")
+            b.writeStaticString("}")
+        }
+        b.writeStaticString("]}\n")
+        return b
+    }
+
+    private static func writeCounts(_ counts: [(String, Int)], into b: inout ByteBuffer) {
+        b.writeStaticString("{")
+        for (i, (k, v)) in counts.enumerated() {
+            if i > 0 { b.writeStaticString(",") }
+            JSONWriter.writeString(k, into: &b)
+            b.writeStaticString(":")
+            JSONWriter.writeInt(Int64(v), into: &b)
+        }
+        b.writeStaticString("}")
+    }
+}

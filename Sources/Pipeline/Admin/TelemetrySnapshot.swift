@@ -1,0 +1,101 @@
+import Codecs
+import Foundation
+import NIOCore
+
+/// One of pipectl's own metrics at one moment.
+public struct TelemetrySample: Sendable {
+    public let name: String
+    public let labels: [(String, String)]
+    public let value: Double
+    public let kind: MetricKind
+    public let help: String
+}
+
+extension PipelineTelemetry {
+    /// Every own metric: per-component counters, buffer gauges and process metrics.
+    public func samples() -> [TelemetrySample] {
+        var out: [TelemetrySample] = []
+        for e in entries {
+            let base = [("component", e.id), ("component_kind", e.role.rawValue), ("component_type", e.type)]
+            func add(_ name: String, _ extra: [(String, String)] = [], _ value: Int, _ kind: MetricKind, _ help: String) {
+                out.append(TelemetrySample(name: name, labels: base + extra, value: Double(value), kind: kind, help: help))
+            }
+            let m = e.metrics
+            add("pipectl_component_received_events_total", [], m.receivedEvents.load(ordering: .relaxed), .counter,
+                "Events the component took in.")
+            add("pipectl_component_received_bytes_total", [], m.receivedBytes.load(ordering: .relaxed), .counter,
+                "Bytes the component took in.")
+            add("pipectl_component_sent_events_total", [], m.sentEvents.load(ordering: .relaxed), .counter,
+                "Events the component passed on or delivered.")
+            for (kind, count) in m.errorCounts {
+                add("pipectl_component_errors_total", [("kind", kind)], count, .counter, "Errors by kind.")
+            }
+            for (reason, count) in m.dropCounts {
+                add("pipectl_component_dropped_events_total", [("reason", reason)], count, .counter, "Events dropped, by reason.")
+            }
+            if let inbox = e.inbox {
+                add("pipectl_buffer_events", [], inbox.eventCount, .gauge, "Events waiting in the component's buffer.")
+                add("pipectl_buffer_bytes", [], inbox.byteCount, .gauge, "Bytes waiting in the component's buffer.")
+            }
+        }
+        out.append(contentsOf: ProcessStats.read(startTime: startTime))
+        return out
+    }
+
+    /// The samples in Prometheus text format 0.0.4.
+    public func prometheusText() -> ByteBuffer {
+        var buffer = ByteBuffer()
+        var described: Set<String> = []
+        let sorted = samples().enumerated().sorted { ($0.element.name, $0.offset) < ($1.element.name, $1.offset) }.map(\.element)
+        for s in sorted {
+            if described.insert(s.name).inserted {
+                buffer.writeString("# HELP \(s.name) \(s.help)\n# TYPE \(s.name) \(s.kind.name)\n")
+            }
+            buffer.writeString(s.name)
+            if !s.labels.isEmpty {
+                buffer.writeStaticString("{")
+                for (i, (k, v)) in s.labels.enumerated() {
+                    if i > 0 { buffer.writeStaticString(",") }
+                    buffer.writeString(k)
+                    buffer.writeStaticString("=\"")
+                    PrometheusText.writeLabelValue(v, into: &buffer)
+                    buffer.writeStaticString("\"")
+                }
+                buffer.writeStaticString("}")
+            }
+            buffer.writeStaticString(" ")
+            PrometheusText.writeValue(s.value, into: &buffer)
+            buffer.writeStaticString("\n")
+        }
+        return buffer
+    }
+}
+
+/// The process's own CPU, memory and file descriptors, read from /proc/self.
+enum ProcessStats {
+    static func read(startTime: Double) -> [TelemetrySample] {
+        var out = [TelemetrySample(name: "process_start_time_seconds", labels: [], value: startTime, kind: .gauge,
+                                   help: "Start time of the process since the Unix epoch in seconds.")]
+        if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+           let close = stat.lastIndex(of: ")") {
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            // fields[0] is field 3 (state): utime is field 14, stime 15, vsize 23, rss 24.
+            if fields.count > 21, let utime = Double(fields[11]), let stime = Double(fields[12]),
+               let vsize = Double(fields[20]), let rss = Double(fields[21]) {
+                let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+                let page = Double(sysconf(Int32(_SC_PAGESIZE)))
+                out.append(TelemetrySample(name: "process_cpu_seconds_total", labels: [], value: (utime + stime) / ticks,
+                                           kind: .counter, help: "Total user and system CPU time spent in seconds."))
+                out.append(TelemetrySample(name: "process_resident_memory_bytes", labels: [], value: rss * page,
+                                           kind: .gauge, help: "Resident memory size in bytes."))
+                out.append(TelemetrySample(name: "process_virtual_memory_bytes", labels: [], value: vsize,
+                                           kind: .gauge, help: "Virtual memory size in bytes."))
+            }
+        }
+        if let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+            out.append(TelemetrySample(name: "process_open_fds", labels: [], value: Double(fds.count), kind: .gauge,
+                                       help: "Number of open file descriptors."))
+        }
+        return out
+    }
+}

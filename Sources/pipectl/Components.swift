@@ -1,0 +1,23 @@
+import Inputs
+import Outputs
+import Pipeline
+import Transforms
+
+/// Every component type pipectl ships: the one place where components are registered.
+enum Components {
+    static let registry = ComponentRegistry([
+        // Inputs
+        DemoInputConfig.componentType,
+        FileInputConfig.componentType,
+        InternalMetricsInputConfig.componentType,
+        StdinInputConfig.componentType,
+        // Transforms
+        FilterTransformConfig.componentType,
+        LogfmtTransformConfig.componentType,
+        // Outputs
+        BlackholeOutputConfig.componentType,
+        FileOutputConfig.componentType,
+        PrometheusExporterOutputConfig.componentType,
+        StdoutOutputConfig.componentType,
+    ])
+}
