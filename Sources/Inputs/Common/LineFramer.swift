@@ -11,6 +11,8 @@ struct LineFramer {
     let maxLineBytes: Int
     private var partial: [UInt8] = []
     private var overflowed = false
+    /// Bytes of the held line discarded past `maxLineBytes`.
+    private var discarded = 0
     /// Lines cut at `maxLineBytes` so far.
     private(set) var truncatedLines = 0
 
@@ -19,8 +21,8 @@ struct LineFramer {
         partial.reserveCapacity(1024)
     }
 
-    /// Bytes held of a line that has not ended yet.
-    var pendingBytes: Int { partial.count }
+    /// Bytes read of a line that has not ended yet, including those cut off past the limit.
+    var pendingBytes: Int { partial.count + discarded }
 
     /// Appends each complete line of `chunk` to `batch` as an event stamped `timestamp`.
     mutating func frame(_ chunk: UnsafeRawBufferPointer, timestamp: Int64, into batch: inout LogBatch) {
@@ -49,7 +51,10 @@ struct LineFramer {
 
     private mutating func hold(_ bytes: UnsafeRawBufferPointer) {
         let room = maxLineBytes - partial.count
-        if bytes.count > room { overflowed = true }
+        if bytes.count > room {
+            overflowed = true
+            discarded += bytes.count - room
+        }
         partial.append(contentsOf: bytes.prefix(room))
     }
 
@@ -58,6 +63,7 @@ struct LineFramer {
         partial.withUnsafeBytes { emit($0, timestamp: timestamp, into: &batch) }
         partial.removeAll(keepingCapacity: true)
         overflowed = false
+        discarded = 0
     }
 
     private func emit(_ line: UnsafeRawBufferPointer, timestamp: Int64, into batch: inout LogBatch) {

@@ -47,6 +47,9 @@ final class FileTailer {
     func checkForChange() -> Change {
         guard let (dev, ino, size) = Self.identity(path: path) else { return .missing }
         if dev != device || ino != inode {
+            // The old file may have grown since the read that found its end: drain it first.
+            var st = stat()
+            if fstat(fd, &st) == 0, Int64(st.st_size) > offset { return .none }
             close(fd)
             fd = -1
             guard openFile() else { return .missing }

@@ -23,7 +23,8 @@ public enum ConfigValues {
             case "d": scale = 86_400
             default: return nil
             }
-            total += .nanoseconds(Int64((number * scale * 1e9).rounded()))
+            guard let nanos = Int64(exactly: (number * scale * 1e9).rounded()) else { return nil }
+            total += .nanoseconds(nanos)
         }
         return total
     }
@@ -82,7 +83,11 @@ public enum ConfigValues {
         if let parsed = hostPort(String(authority)) {
             return (scheme, parsed.host, parsed.port, path.isEmpty ? "/" : String(path))
         }
-        guard !authority.contains(":") || authority.hasPrefix("[") else { return nil }
+        if authority.hasPrefix("[") {
+            guard authority.count > 2, authority.hasSuffix("]") else { return nil }
+            return (scheme, String(authority.dropFirst().dropLast()), defaultPort, path.isEmpty ? "/" : String(path))
+        }
+        guard !authority.contains(":") else { return nil }
         return (scheme, String(authority), defaultPort, path.isEmpty ? "/" : String(path))
     }
 

@@ -29,29 +29,47 @@ public struct EventEncoder: Sendable {
             buffer.writeStaticString("\n")
             return
         }
-        buffer.writeStaticString("{\"timestamp\":\"")
-        RFC3339.write(nanoseconds: batch.records[index].timestamp, into: &buffer)
-        buffer.writeStaticString("\",\"message\":")
-        batch.withMessage(index) { JSONWriter.writeString($0, into: &buffer) }
+        let record = batch.records[index]
+        var bound = 64 + RawWriter.jsonStringBound(Int(record.message.length))
         batch.forEachField(index) { key, value in
-            buffer.writeStaticString(",")
-            switch key {
-            case .known(let known):
-                buffer.writeStaticString("\"")
-                buffer.writeString(known.name)
-                buffer.writeStaticString("\"")
-            case .custom(let span):
-                batch.withBytes(span) { JSONWriter.writeString($0, into: &buffer) }
-            }
-            buffer.writeStaticString(":")
-            switch value {
-            case .bytes(let span): batch.withBytes(span) { JSONWriter.writeString($0, into: &buffer) }
-            case .int(let v): JSONWriter.writeInt(v, into: &buffer)
-            case .double(let v): JSONWriter.writeDouble(v, into: &buffer)
-            case .bool(let v): buffer.writeString(v ? "true" : "false")
-            }
+            if case .custom(let span) = key { bound += RawWriter.jsonStringBound(Int(span.length)) } else { bound += 20 }
+            if case .bytes(let span) = value { bound += RawWriter.jsonStringBound(Int(span.length)) } else { bound += 40 }
+            bound += 2
         }
-        buffer.writeStaticString("}\n")
+        buffer.writeStaticString("{\"timestamp\":\"")
+        RFC3339.write(nanoseconds: record.timestamp, into: &buffer)
+        let arena = batch.arena
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { space in
+            var out = RawWriter(space)
+            out.write("\",\"message\":")
+            arena.withSpan(record.message) { out.writeJSONString($0) }
+            batch.forEachField(index) { key, value in
+                out.write(UInt8(ascii: ","))
+                switch key {
+                case .known(let known):
+                    out.write(UInt8(ascii: "\""))
+                    out.write(known.staticName)
+                    out.write(UInt8(ascii: "\""))
+                case .custom(let span):
+                    arena.withSpan(span) { out.writeJSONString($0) }
+                }
+                out.write(UInt8(ascii: ":"))
+                switch value {
+                case .bytes(let span): arena.withSpan(span) { out.writeJSONString($0) }
+                case .int(let v): out.writeInt(v)
+                case .bool(let v): out.write(v ? "true" : "false")
+                case .double(let v):
+                    if v.isFinite, v == v.rounded(), abs(v) < 1e15 {
+                        out.writeInt(Int64(v))
+                    } else {
+                        var text = v.isFinite ? v.description : (v.isNaN ? "\"NaN\"" : (v > 0 ? "\"+Inf\"" : "\"-Inf\""))
+                        text.withUTF8 { out.write(UnsafeRawBufferPointer($0)) }
+                    }
+                }
+            }
+            out.write("}\n")
+            return out.count
+        }
     }
 
     /// Appends metric sample `index` of `batch` as one line.

@@ -7,7 +7,10 @@ public enum KnownField: UInt8, CaseIterable, Sendable {
     case drainToken, frameID, app, malformed, source
 
     /// The field's name as it appears in JSON and in configuration.
-    public var name: String {
+    public var name: String { staticName.description }
+
+    /// The name as static bytes, for writing without building a `String`.
+    public var staticName: StaticString {
         switch self {
         case .facility: "facility"
         case .severity: "severity"
@@ -30,19 +33,39 @@ public enum KnownField: UInt8, CaseIterable, Sendable {
         self = field
     }
 
-    /// Looks a known field up by raw bytes (used when a parser finds a key).
+    /// Looks a known field up by raw bytes (used when a parser finds a key); no allocation.
     public init?(bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= 3, bytes.count <= 15 else { return nil }
-        for field in KnownField.allCases where field.matches(bytes) {
+        let candidates: [KnownField]
+        switch bytes.count {
+        case 3: candidates = Self.length3
+        case 5: candidates = Self.length5
+        case 6: candidates = Self.length6
+        case 7: candidates = Self.length7
+        case 8: candidates = Self.length8
+        case 9: candidates = Self.length9
+        case 11: candidates = Self.length11
+        case 15: candidates = Self.length15
+        default: return nil
+        }
+        for field in candidates where field.matches(bytes) {
             self = field
             return
         }
         return nil
     }
 
+    private static let length3: [KnownField] = [.app]
+    private static let length5: [KnownField] = [.msgid]
+    private static let length6: [KnownField] = [.procid, .source]
+    private static let length7: [KnownField] = [.appname]
+    private static let length8: [KnownField] = [.facility, .severity, .hostname, .frameID]
+    private static let length9: [KnownField] = [.malformed]
+    private static let length11: [KnownField] = [.drainToken]
+    private static let length15: [KnownField] = [.structuredData]
+
     func matches(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var name = self.name
-        return name.withUTF8 { $0.count == bytes.count && memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+        let name = staticName
+        return name.utf8CodeUnitCount == bytes.count && memcmp(name.utf8Start, bytes.baseAddress!, bytes.count) == 0
     }
 }
 

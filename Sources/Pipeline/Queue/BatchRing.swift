@@ -109,7 +109,8 @@ public final class BatchRing: @unchecked Sendable {
         consumerSignal.notify()
     }
 
-    private func hasRoom(for count: Int) -> Bool {
+    /// True when `tryPush` of a batch of `count` events would succeed (producer side).
+    func hasRoom(for count: Int) -> Bool {
         let t = tail.load(ordering: .relaxed)
         guard t - head.load(ordering: .sequentiallyConsistent) < capacity else { return false }
         let queued = events.load(ordering: .sequentiallyConsistent)

@@ -54,20 +54,20 @@ public final class Emitter: Sendable {
         sent.wrappingIncrement(by: batch.count, ordering: .relaxed)
     }
 
-    /// Sends `batch` on the default port without parking; returns false when any edge dropped it.
+    /// Sends `batch` on the default port without parking; returns false, sending nothing, when any edge is full.
     public func tryEmit(_ batch: EventBatch) -> Bool {
         guard batch.count > 0, !ports.isEmpty else { return true }
-        var all = true
-        for edge in ports[0] where !edge.ring.tryPush(batch) {
-            all = false
-        }
-        if all { sent.wrappingIncrement(by: batch.count, ordering: .relaxed) }
-        return all
+        // All or nothing: this stage is the only producer of its rings, so room seen here
+        // cannot shrink before the pushes below.
+        guard ports[0].allSatisfy({ $0.ring.hasRoom(for: batch.count) }) else { return false }
+        for edge in ports[0] { _ = edge.ring.tryPush(batch) }
+        sent.wrappingIncrement(by: batch.count, ordering: .relaxed)
+        return true
     }
 
     /// True when every edge of the default port has room right now.
     public var canAcceptNow: Bool {
-        ports.first?.allSatisfy { $0.ring.eventCount < $0.ring.maxEvents } ?? true
+        ports.first?.allSatisfy { $0.ring.hasRoom(for: 1) } ?? true
     }
 
     /// Closes every outbound ring (end of stream).

@@ -102,7 +102,8 @@ public final class Topology: Sendable {
 
     /// Runs every stage until all have finished, or until `shutdown_timeout` after `shutdown()`.
     public func run() async {
-        stateValue.store(State.running.rawValue, ordering: .relaxed)
+        // A `shutdown()` before `run()` must not be overwritten: the inputs are cancelled below.
+        _ = stateValue.compareExchange(expected: State.built.rawValue, desired: State.running.rawValue, ordering: .relaxed)
         var tasks: [Task<Void, Never>] = []
         var inputs: [Task<Void, Never>] = []
         for (c, stage, context) in stages {

@@ -45,6 +45,7 @@ indirect enum FilterCondition: Sendable {
             defer { inner.finish() }
             return decode(inner).map { .not($0) }
         }
+        let present = operators.filter { reader.has($0) }
         guard let name = reader.string("field", required: true) else { return nil }
         let target: Target
         switch name {
@@ -54,7 +55,6 @@ indirect enum FilterCondition: Sendable {
         case "kind": target = .metricKind
         default: target = name.hasPrefix("labels.") ? .label(Array(name.dropFirst(7).utf8)) : .field(FieldName(name))
         }
-        let present = operators.filter { reader.has($0) }
         guard present.count == 1 else {
             reader.error(nil, present.isEmpty ? "a condition needs one operator: \(operators.joined(separator: ", ")) (or all/any/not)"
                                               : "a condition takes one operator, got \(present.joined(separator: ", "))")

@@ -5,6 +5,10 @@ import Glibc
 
 /// Evaluates a `FilterCondition` against one event of a batch, on bytes.
 enum FilterEvaluator {
+    private static let nameField = FieldName("name")
+    private static let valueField = FieldName("value")
+    private static let kindField = FieldName("kind")
+
     static func matches(_ c: FilterCondition, logs: LogBatch, _ i: Int) -> Bool {
         switch c {
         case .all(let cs): return cs.allSatisfy { matches($0, logs: logs, i) }
@@ -15,14 +19,22 @@ enum FilterEvaluator {
             switch target {
             case .message: value = .bytes(logs.records[i].message)
             case .field(let name): value = logs.field(i, name)
-            default: value = nil
+            // On a log event, `name`, `value` and `kind` are ordinary fields.
+            case .metricName: value = logs.field(i, nameField)
+            case .metricValue: value = logs.field(i, valueField)
+            case .metricKind: value = logs.field(i, kindField)
+            case .label: value = nil
             }
             guard let value else { return isExistsFalse(op) }
             switch value {
             case .bytes(let span): return logs.withBytes(span) { test(op, bytes: $0) }
             case .int(let v): return test(op, number: Double(v))
             case .double(let v): return test(op, number: v)
-            case .bool(let v): return test(op, number: v ? 1 : 0)
+            case .bool(let v):
+                // Compared as 1/0; matched as text the way it is written (`equals: true`).
+                if case .compare = op { return test(op, number: v ? 1 : 0) }
+                var text = v ? "true" : "false"
+                return text.withUTF8 { test(op, bytes: UnsafeRawBufferPointer($0)) }
             }
         }
     }

@@ -1,0 +1,79 @@
+/// Writes bytes through a raw pointer into space reserved beforehand, with no bounds or
+/// uniqueness checks per write: the caller reserves an upper bound for what it writes
+/// (`ByteBuffer.writeWithUnsafeMutableBytes(minimumWritableBytes:)`).
+public struct RawWriter {
+    public let base: UnsafeMutableRawPointer
+    /// Bytes written so far.
+    public private(set) var count = 0
+
+    public init(_ buffer: UnsafeMutableRawBufferPointer) { base = buffer.baseAddress! }
+
+    /// Worst case of `writeJSONString` for `n` input bytes: every byte as `\u00XX`, plus quotes.
+    @inline(__always)
+    public static func jsonStringBound(_ n: Int) -> Int { 6 * n + 2 }
+
+    @inline(__always)
+    public mutating func write(_ byte: UInt8) {
+        base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+        count += 1
+    }
+
+    @inline(__always)
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        guard let src = bytes.baseAddress, bytes.count > 0 else { return }
+        (base + count).copyMemory(from: src, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    @inline(__always)
+    public mutating func write(_ string: StaticString) {
+        (base + count).copyMemory(from: string.utf8Start, byteCount: string.utf8CodeUnitCount)
+        count += string.utf8CodeUnitCount
+    }
+
+    /// Writes `bytes` as a quoted JSON string (see `JSONWriter.writeString`).
+    public mutating func writeJSONString(_ bytes: UnsafeRawBufferPointer) {
+        write(UInt8(ascii: "\""))
+        var runStart = 0
+        for i in 0..<bytes.count {
+            let b = bytes[i]
+            guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+            if runStart < i { write(UnsafeRawBufferPointer(rebasing: bytes[runStart..<i])) }
+            writeEscape(b)
+            runStart = i + 1
+        }
+        if runStart < bytes.count { write(UnsafeRawBufferPointer(rebasing: bytes[runStart...])) }
+        write(UInt8(ascii: "\""))
+    }
+
+    /// Writes an integer in decimal (at most 20 bytes).
+    public mutating func writeInt(_ value: Int64) {
+        if value < 0 { write(UInt8(ascii: "-")) }
+        var v = value.magnitude
+        var digits = 1
+        var probe = v
+        while probe >= 10 { probe /= 10; digits += 1 }
+        var i = count + digits - 1
+        repeat {
+            base.storeBytes(of: UInt8(48 + v % 10), toByteOffset: i, as: UInt8.self)
+            v /= 10
+            i -= 1
+        } while v > 0
+        count += digits
+    }
+
+    private mutating func writeEscape(_ b: UInt8) {
+        switch b {
+        case UInt8(ascii: "\""): write("\\\"")
+        case UInt8(ascii: "\\"): write("\\\\")
+        case UInt8(ascii: "\n"): write("\\n")
+        case UInt8(ascii: "\r"): write("\\r")
+        case UInt8(ascii: "\t"): write("\\t")
+        default:
+            let hex: StaticString = "0123456789abcdef"
+            write("\\u00")
+            write(hex.utf8Start[Int(b >> 4)])
+            write(hex.utf8Start[Int(b & 0xF)])
+        }
+    }
+}

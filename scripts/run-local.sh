@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds pipectl (release) and runs the self-contained local pipeline until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build -c release --product pipectl
+exec .build/release/pipectl run pipelines/local.yaml "$@"
