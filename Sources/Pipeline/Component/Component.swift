@@ -71,7 +71,7 @@ public protocol TransformStage: Sendable {
     /// How often `tick` runs; nil when the transform keeps no timed state.
     var tickInterval: Duration? { get }
     /// Processes one batch, emitting what it produces into `output`.
-    mutating func process(_ batch: EventBatch, into output: inout TransformOutput)
+    mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput)
     /// Emits timed state (closed aggregation windows).
     mutating func tick(now: Int64, into output: inout TransformOutput)
     /// Emits everything still held; called once at shutdown.

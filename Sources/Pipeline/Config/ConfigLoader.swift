@@ -55,15 +55,24 @@ public enum ConfigLoader {
         let reader = ConfigReader(node: root, path: "", diagnostics: diagnostics)
         let config = decodeTopLevel(reader, file: file, registry: registry)
         reader.finish()
-        if config.components.isEmpty == false {
+        if !config.components.isEmpty {
             GraphValidator(config: config, diagnostics: diagnostics).validate()
         }
         let ok = diagnostics.errors.isEmpty
-        return outcome(ok ? config : nil, diagnostics, sourceMap)
+        return outcome(ok ? config : nil, diagnostics, sourceMap, interpolationFailures: failures)
     }
 
-    private static func outcome(_ config: PipelineConfig?, _ diagnostics: ConfigDiagnostics, _ map: SourceMap) -> Outcome {
-        Outcome(config: config, diagnostics: diagnostics.all, secrets: map.secrets)
+    /// The diagnostics in file order. A value emptied by an unset variable would also fail
+    /// its own check; only the variable's error is kept for that line.
+    private static func outcome(_ config: PipelineConfig?, _ diagnostics: ConfigDiagnostics, _ map: SourceMap,
+                                interpolationFailures: [EnvInterpolation.Failure] = []) -> Outcome {
+        let failureLines = Set(interpolationFailures.map(\.line))
+        let failureMessages = Set(interpolationFailures.map(\.message))
+        let kept = diagnostics.all.enumerated().filter { _, d in
+            !failureLines.contains(d.line) || failureMessages.contains(d.message)
+        }
+        let sorted = kept.sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
+        return Outcome(config: config, diagnostics: sorted.map(\.element), secrets: map.secrets)
     }
 
     private static func decodeTopLevel(_ reader: ConfigReader, file: String, registry: ComponentRegistry) -> PipelineConfig {
@@ -77,6 +86,7 @@ public enum ConfigLoader {
             apiReader.finish()
         }
         var components: [ComponentDeclaration] = []
+        var undecodable: Set<String> = []
         var seen: Set<String> = []
         for role in ComponentRole.allCases {
             guard let section = reader.child(role.section) else { continue }
@@ -87,25 +97,27 @@ public enum ConfigLoader {
                 }
                 if seen.contains(id) {
                     componentReader.error(nil, "component id '\(id)' is used more than once (ids are unique across inputs, transforms and outputs)")
+                    continue
                 }
                 seen.insert(id)
                 if let declaration = decodeComponent(id: id, role: role, reader: componentReader, registry: registry) {
                     components.append(declaration)
+                } else {
+                    undecodable.insert(id)
                 }
             }
         }
-        if components.isEmpty {
+        if components.isEmpty && undecodable.isEmpty {
             reader.error(nil, "the pipeline declares no components (add inputs: and outputs:)")
         }
         _ = reader.node("tests")  // read by `pipectl test`
         return PipelineConfig(file: file, dataDirectory: dataDirectory, shutdownTimeout: shutdownTimeout, api: api,
-                              components: components)
+                              components: components, undecodable: undecodable)
     }
 
     private static func decodeComponent(id: String, role: ComponentRole, reader: ConfigReader,
                                         registry: ComponentRegistry) -> ComponentDeclaration? {
         guard let typeName = reader.string("type", required: true) else {
-            reader.finish()
             return nil
         }
         guard let type = registry.type(typeName, role: role) else {

@@ -87,7 +87,7 @@ public final class ConfigReader {
     public func int(_ key: String, default value: Int, range: ClosedRange<Int> = Int.min...Int.max) -> Int {
         guard let text = string(key) else { return value }
         guard let number = Int(text.replacingUnderscores), range.contains(number) else {
-            error(key, "expected an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+            error(key, "expected an integer between \(range.lowerBound) and \(range.upperBound), got '\(text)'")
             return value
         }
         return number

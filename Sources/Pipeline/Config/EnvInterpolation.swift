@@ -22,15 +22,22 @@ struct EnvInterpolation {
         var lineStart = 0
         var inComment = false
         var quote: UInt8 = 0
+        var escaped = false
         while i < input.count {
             let b = input[i]
             if b == UInt8(ascii: "\n") {
-                line += 1; lineStart = i + 1; inComment = false; quote = 0
+                line += 1; lineStart = i + 1; inComment = false; quote = 0; escaped = false
                 output.append(b); i += 1; continue
             }
             if !inComment {
-                if quote == 0, b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
-                    quote = b
+                if escaped {
+                    escaped = false
+                } else if quote == UInt8(ascii: "\""), b == UInt8(ascii: "\\") {
+                    escaped = true  // `\"` does not end a double-quoted string
+                } else if quote == UInt8(ascii: "'"), b == quote, i + 1 < input.count, input[i + 1] == quote {
+                    escaped = true  // nor does `''` a single-quoted one
+                } else if quote == 0, b == UInt8(ascii: "\"") || b == UInt8(ascii: "'"), i == lineStart || startsScalar(input[i - 1]) {
+                    quote = b  // only where a quoted scalar can start: `it's` is no quote
                 } else if b == quote {
                     quote = 0
                 } else if quote == 0, b == UInt8(ascii: "#"), i == lineStart || input[i - 1] == UInt8(ascii: " ") || input[i - 1] == UInt8(ascii: "\t") {
@@ -74,6 +81,11 @@ struct EnvInterpolation {
         }
         map.finish(output: output)
         return (String(decoding: output, as: UTF8.self), map, failures)
+    }
+
+    private static func startsScalar(_ previous: UInt8) -> Bool {
+        previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t") || previous == UInt8(ascii: "[")
+            || previous == UInt8(ascii: "{") || previous == UInt8(ascii: ",") || previous == UInt8(ascii: ":")
     }
 
     private static func split(_ body: String) -> (String, String?) {

@@ -11,7 +11,8 @@ struct GraphValidator {
             return
         }
         checkKinds()
-        checkDanglingEnds()
+        // With a component left out (bad type), who reads whom is not known: no warnings.
+        if config.undecodable.isEmpty { checkDanglingEnds() }
     }
 
     private func report(_ c: ComponentDeclaration, _ at: SourcePosition, _ message: String,
@@ -21,13 +22,13 @@ struct GraphValidator {
     }
 
     private func checkReferences() {
-        let ids = config.components.map(\.id)
+        let ids = config.components.map(\.id) + config.undecodable.sorted()
         for c in config.components where c.role != .input {
             if c.upstreams.isEmpty {
                 let what = c.role == .output ? "output" : "transform"
                 report(c, c.position, "\(what) '\(c.id)' has no inputs (add inputs: [some_input])", key: "")
             }
-            for ref in c.upstreams {
+            for ref in c.upstreams where !config.undecodable.contains(ref.id) {
                 guard let upstream = config.component(ref.id) else {
                     var message = "unknown component '\(ref.id)' in inputs"
                     if let hint = ConfigValues.suggestion(for: ref.id, among: ids) { message += "; did you mean '\(hint)'?" }

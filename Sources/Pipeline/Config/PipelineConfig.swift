@@ -50,6 +50,13 @@ public struct APIConfig: Sendable {
     public var port = 8686
     public var token: String?
     public var enabled = true
+
+    public init(host: String = "127.0.0.1", port: Int = 8686, token: String? = nil, enabled: Bool = true) {
+        self.host = host
+        self.port = port
+        self.token = token
+        self.enabled = enabled
+    }
 }
 
 /// A validated pipeline: top-level options and components in file order.
@@ -60,6 +67,8 @@ public struct PipelineConfig: Sendable {
     public let shutdownTimeout: Duration
     public let api: APIConfig
     public let components: [ComponentDeclaration]
+    /// Ids declared with a missing or unknown type (already reported; not checked again).
+    let undecodable: Set<String>
 
     public func component(_ id: String) -> ComponentDeclaration? { components.first { $0.id == id } }
 

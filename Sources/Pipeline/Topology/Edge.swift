@@ -7,14 +7,15 @@ final class Edge: Sendable {
     let ring: BatchRing
     let downstream: String
     let dropWhenFull: Bool
-    private let dropped: ManagedAtomic<Int>
+    private let dropped: ManagedAtomic<Int>?
     private let log: RateLimitedLogger
 
     init(ring: BatchRing, downstream: String, dropWhenFull: Bool, downstreamMetrics: ComponentMetrics, logger: Logger) {
         self.ring = ring
         self.downstream = downstream
         self.dropWhenFull = dropWhenFull
-        self.dropped = downstreamMetrics.dropCounter("buffer_full")
+        // Only a dropping edge owns a counter, so `/metrics` shows none where nothing can drop.
+        self.dropped = dropWhenFull ? downstreamMetrics.dropCounter("buffer_full") : nil
         self.log = RateLimitedLogger(logger: logger)
     }
 
@@ -30,7 +31,7 @@ final class Edge: Sendable {
     /// Delivers `batch` if there is room; otherwise counts it dropped. Never suspends.
     func trySend(_ batch: EventBatch) -> Bool {
         if ring.tryPush(batch) { return true }
-        dropped.wrappingIncrement(by: batch.count, ordering: .relaxed)
+        dropped?.wrappingIncrement(by: batch.count, ordering: .relaxed)
         log.warning("buffer of '\(downstream)' is full: dropped \(batch.count) events (when_full: drop_newest)")
         return false
     }

@@ -27,8 +27,8 @@ public struct FilterTransformConfig: ComponentConfig {
 struct FilterTransform: TransformStage {
     let condition: FilterCondition
 
-    mutating func process(_ batch: EventBatch, into output: inout TransformOutput) {
-        switch batch {
+    mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput) {
+        switch consume batch {
         case .logs(var logs):
             let kept = (0..<logs.count).map { FilterEvaluator.matches(condition, logs: logs, $0) }
             logs.retain { kept[$0] }

@@ -31,10 +31,14 @@ public struct LogfmtTransform: TransformStage {
         pairs.reserveCapacity(32)
     }
 
-    public mutating func process(_ batch: EventBatch, into output: inout TransformOutput) {
-        guard case .logs(var logs) = batch else { return output.emit(batch) }
-        for i in 0..<logs.count { parse(&logs, i) }
-        output.emit(.logs(logs))
+    public mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput) {
+        switch consume batch {
+        case .logs(var logs):
+            for i in 0..<logs.count { parse(&logs, i) }
+            output.emit(.logs(logs))
+        case let other:
+            output.emit(other)
+        }
     }
 
     /// Adds the pairs of event `i` as fields.

@@ -1,0 +1,180 @@
+import Foundation
+import Pipeline
+import PipelineTesting
+import XCTest
+
+final class AdminAPITests: XCTestCase {
+    /// A running pipeline (its output stuck, so the input is held by backpressure) with the
+    /// admin API on a free port; torn down after `body`.
+    private func withRunningAPI(token: String? = nil, _ body: @escaping @Sendable (Int, Topology) async throws -> Void) async throws {
+        let components = TestComponents()
+        let output = CapturingOutput(paused: true)
+        components.provide("out", .output(output))
+        let tokenLine = token.map { ", token: \($0)" } ?? ""
+        let topology = try components.topology("""
+        shutdown_timeout: 5s
+        api: {listen: "127.0.0.1:0"\(tokenLine)}
+        inputs:
+          gen: {type: sequence, batch_size: 10}
+        transforms:
+          route: {type: same, ports: [matched], inputs: [gen]}
+        outputs:
+          out:
+            type: capture
+            inputs: [route, route.matched]
+            buffer: {max_events: 100}
+        """)
+        let api = AdminAPI(config: topology.config.api, topology: topology)
+        let port = try await api.start()
+        XCTAssertGreaterThan(port, 0)
+        let run = Task { await topology.run() }
+        do {
+            try await eventually(timeout: 10, "pipeline running") { topology.state == .running }
+            try await body(port, topology)
+        } catch {
+            topology.shutdown(); output.resume(); await api.stop()
+            throw error
+        }
+        topology.shutdown()
+        output.resume()
+        try await withTimeout(seconds: 30) { await run.value }
+        await api.stop()
+    }
+
+    func testHealthAndReadiness() async throws {
+        try await withRunningAPI { port, topology in
+            let health = try await get(port, "/healthz")
+            XCTAssertEqual(health.status, 200)
+            XCTAssertEqual(health.body, "ok\n")
+            let ready = try await get(port, "/readyz")
+            XCTAssertEqual(ready.status, 200)
+            XCTAssertEqual(ready.header("Content-Type"), "application/json")
+            XCTAssertEqual(ready.body, "{\"ready\":true,\"reason\":\"ready\"}\n")
+            topology.shutdown()
+            let stopping = try await get(port, "/readyz")
+            XCTAssertEqual(stopping.status, 503)
+            XCTAssertTrue(stopping.body.hasPrefix("{\"ready\":false,\"reason\":\"pipeline is "), stopping.body)
+        }
+    }
+
+    func testMetrics() async throws {
+        try await withRunningAPI { port, _ in
+            let response = try await get(port, "/metrics")
+            XCTAssertEqual(response.status, 200)
+            XCTAssertEqual(response.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
+            let lines = response.body.split(separator: "\n").map(String.init)
+            XCTAssertTrue(lines.contains("# TYPE pipectl_component_received_events_total counter"))
+            for (id, kind, type) in [("gen", "input", "sequence"), ("route", "transform", "same"), ("out", "output", "capture")] {
+                let prefix = "pipectl_component_received_events_total{component=\"\(id)\",component_kind=\"\(kind)\",component_type=\"\(type)\"} "
+                XCTAssertEqual(lines.filter { $0.hasPrefix(prefix) }.count, 1, "no line starting \(prefix)")
+            }
+            XCTAssertTrue(lines.contains { $0.hasPrefix("pipectl_buffer_events{component=\"out\",") })
+            XCTAssertTrue(lines.contains { $0.hasPrefix("process_start_time_seconds ") })
+            XCTAssertEqual(lines.filter { $0.hasPrefix("# HELP pipectl_component_sent_events_total ") }.count, 1, "HELP once per family")
+        }
+    }
+
+    func testGraphJSON() async throws {
+        try await withRunningAPI { port, _ in
+            let response = try await get(port, "/v1/graph")
+            XCTAssertEqual(response.status, 200)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+            let nodes = try XCTUnwrap(object["nodes"] as? [[String: String]])
+            XCTAssertEqual(nodes, [["id": "gen", "kind": "input", "type": "sequence"],
+                                   ["id": "route", "kind": "transform", "type": "same"],
+                                   ["id": "out", "kind": "output", "type": "capture"]])
+            let edges = try XCTUnwrap(object["edges"] as? [[String: String]])
+            XCTAssertEqual(edges, [["from": "gen", "to": "route"], ["from": "route", "to": "out"],
+                                   ["from": "route", "port": "matched", "to": "out"]])
+        }
+    }
+
+    func testComponentsJSON() async throws {
+        try await withRunningAPI { port, _ in
+            let response = try await get(port, "/v1/components")
+            XCTAssertEqual(response.status, 200)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+            let list = try XCTUnwrap(object["components"] as? [[String: Any]])
+            XCTAssertEqual(list.compactMap { $0["id"] as? String }, ["gen", "route", "out"])
+            XCTAssertEqual(list.compactMap { $0["kind"] as? String }, ["input", "transform", "output"])
+            let out = list[2]
+            XCTAssertEqual(out["inputs"] as? [String], ["route", "route.matched"])
+            XCTAssertNotNil(out["buffer_events"] as? Int)
+            XCTAssertEqual(out["dropped"] as? [String: Int], [:], "a blocking buffer never drops, so it has no drop counter")
+            XCTAssertEqual(out["failing"] as? Bool, false)
+            XCTAssertNil(list[0]["buffer_events"], "inputs have no buffer")
+            XCTAssertGreaterThan(list[0]["sent_events"] as? Int ?? 0, 0, "the input got events out before backpressure held it")
+        }
+    }
+
+    func testUnknownPathAndMethod() async throws {
+        try await withRunningAPI { port, _ in
+            let missing = try await get(port, "/nope")
+            XCTAssertEqual(missing.status, 404)
+            XCTAssertEqual(missing.body, "not found: /nope\n")
+            let post = try await get(port, "/metrics", method: "POST")
+            XCTAssertEqual(post.status, 405)
+            XCTAssertEqual(post.header("Allow"), "GET, HEAD")
+            let head = try await get(port, "/metrics", method: "HEAD")
+            XCTAssertEqual(head.status, 200)
+            XCTAssertEqual(head.body, "", "a HEAD response carries no body")
+            XCTAssertGreaterThan(Int(head.header("Content-Length") ?? "") ?? 0, 0)
+            let query = try await get(port, "/readyz?verbose=1")
+            XCTAssertEqual(query.status, 200, "the query string is ignored")
+        }
+    }
+
+    func testBearerToken() async throws {
+        try await withRunningAPI(token: "let-me-in") { port, _ in
+            let none = try await get(port, "/metrics")
+            XCTAssertEqual(none.status, 401)
+            XCTAssertEqual(none.header("WWW-Authenticate"), "Bearer")
+            let wrong = try await get(port, "/metrics", token: "let-me-out")
+            XCTAssertEqual(wrong.status, 401)
+            let longer = try await get(port, "/metrics", token: "let-me-in-please")
+            XCTAssertEqual(longer.status, 401)
+            let basic = try await Task.detached {
+                try HTTPTestClient.request(port: port, "/v1/graph", headers: [("Authorization", "Basic let-me-in")])
+            }.value
+            XCTAssertEqual(basic.status, 401)
+            let metrics = try await get(port, "/metrics", token: "let-me-in")
+            XCTAssertEqual(metrics.status, 200)
+            XCTAssertTrue(metrics.body.contains("pipectl_component_received_events_total{component=\"gen\""))
+            let components = try await get(port, "/v1/components", token: "let-me-in")
+            XCTAssertEqual(components.status, 200)
+            let readyWithout = try await get(port, "/readyz")
+            XCTAssertEqual(readyWithout.status, 401)
+            let health = try await get(port, "/healthz")
+            XCTAssertEqual(health.status, 200, "/healthz never needs the token")
+        }
+    }
+
+    func testListenFailureNamesTheAddress() async throws {
+        let components = TestComponents()
+        let topology = try components.topology("""
+        inputs:
+          gen: {type: sequence, count: 1}
+        outputs:
+          out: {type: capture, inputs: [gen]}
+        """)
+        var free = topology.config.api
+        free.port = 0
+        let first = AdminAPI(config: free, topology: topology)
+        let port = try await first.start()
+        var taken = free
+        taken.port = port
+        do {
+            try await AdminAPI(config: taken, topology: topology).start()
+            XCTFail("binding a taken port must fail")
+        } catch {
+            XCTAssertTrue("\(error)".hasPrefix("api.listen: cannot listen on 127.0.0.1:\(port): "), "\(error)")
+        }
+        await first.stop()
+    }
+}
+
+/// GET (or `method`) `path` from 127.0.0.1:`port`, off the cooperative pool (the client blocks).
+private func get(_ port: Int, _ path: String, method: String = "GET", token: String? = nil) async throws -> HTTPTestClient.Response {
+    let headers = token.map { [("Authorization", "Bearer \($0)")] } ?? []
+    return try await Task.detached { try HTTPTestClient.request(port: port, path, method: method, headers: headers) }.value
+}
