@@ -34,6 +34,25 @@ public enum PrometheusText {
         s.withUTF8 { writeLabelValue(UnsafeRawBufferPointer($0), into: &buffer) }
     }
 
+    /// Writes one sample line: `name{k="v",…} value` and a newline.
+    public static func writeSample(name: String, labels: [(String, String)], value: Double, into buffer: inout ByteBuffer) {
+        buffer.writeString(name)
+        if !labels.isEmpty {
+            buffer.writeStaticString("{")
+            for (i, (k, v)) in labels.enumerated() {
+                if i > 0 { buffer.writeStaticString(",") }
+                buffer.writeString(k)
+                buffer.writeStaticString("=\"")
+                writeLabelValue(v, into: &buffer)
+                buffer.writeStaticString("\"")
+            }
+            buffer.writeStaticString("}")
+        }
+        buffer.writeStaticString(" ")
+        writeValue(value, into: &buffer)
+        buffer.writeStaticString("\n")
+    }
+
     /// True when `name` is a valid metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
     public static func isValidMetricName(_ name: String) -> Bool {
         guard let first = name.utf8.first, !(48...57).contains(first) else { return false }

@@ -51,21 +51,7 @@ extension PipelineTelemetry {
             if described.insert(s.name).inserted {
                 buffer.writeString("# HELP \(s.name) \(s.help)\n# TYPE \(s.name) \(s.kind.name)\n")
             }
-            buffer.writeString(s.name)
-            if !s.labels.isEmpty {
-                buffer.writeStaticString("{")
-                for (i, (k, v)) in s.labels.enumerated() {
-                    if i > 0 { buffer.writeStaticString(",") }
-                    buffer.writeString(k)
-                    buffer.writeStaticString("=\"")
-                    PrometheusText.writeLabelValue(v, into: &buffer)
-                    buffer.writeStaticString("\"")
-                }
-                buffer.writeStaticString("}")
-            }
-            buffer.writeStaticString(" ")
-            PrometheusText.writeValue(s.value, into: &buffer)
-            buffer.writeStaticString("\n")
+            PrometheusText.writeSample(name: s.name, labels: s.labels, value: s.value, into: &buffer)
         }
         return buffer
     }

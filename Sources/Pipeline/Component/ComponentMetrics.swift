@@ -13,38 +13,38 @@ public final class ComponentMetrics: Sendable {
     public let sentEvents = ManagedAtomic<Int>(0)
     /// Set while an output cannot deliver; clears when it can again.
     public let failing = ManagedAtomic<Bool>(false)
-    private let errors = NIOLockedValueBox<[String: ManagedAtomic<Int>]>([:])
-    private let drops = NIOLockedValueBox<[String: ManagedAtomic<Int>]>([:])
+    private let errors = CounterTable()
+    private let drops = CounterTable()
 
     public init(id: String) { self.id = id }
 
     /// The error counter of `kind` (e.g. `parse`, `write`); cache it outside hot loops.
-    public func errorCounter(_ kind: String) -> ManagedAtomic<Int> {
-        errors.withLockedValue { table in
-            if let c = table[kind] { return c }
-            let c = ManagedAtomic<Int>(0)
-            table[kind] = c
-            return c
-        }
-    }
+    public func errorCounter(_ kind: String) -> ManagedAtomic<Int> { errors.counter(kind) }
 
-    /// The dropped-events counter of `reason` (e.g. `queue_full`); cache it outside hot loops.
-    public func dropCounter(_ reason: String) -> ManagedAtomic<Int> {
-        drops.withLockedValue { table in
-            if let c = table[reason] { return c }
-            let c = ManagedAtomic<Int>(0)
-            table[reason] = c
-            return c
-        }
-    }
+    /// The dropped-events counter of `reason` (e.g. `buffer_full`); cache it outside hot loops.
+    public func dropCounter(_ reason: String) -> ManagedAtomic<Int> { drops.counter(reason) }
 
     /// Every error counter by kind, sorted.
-    public var errorCounts: [(String, Int)] {
-        errors.withLockedValue { $0.map { ($0.key, $0.value.load(ordering: .relaxed)) } }.sorted { $0.0 < $1.0 }
-    }
+    public var errorCounts: [(String, Int)] { errors.counts }
 
     /// Every drop counter by reason, sorted.
-    public var dropCounts: [(String, Int)] {
-        drops.withLockedValue { $0.map { ($0.key, $0.value.load(ordering: .relaxed)) } }.sorted { $0.0 < $1.0 }
+    public var dropCounts: [(String, Int)] { drops.counts }
+}
+
+/// Counters created on first use, by name.
+private final class CounterTable: Sendable {
+    private let table = NIOLockedValueBox<[String: ManagedAtomic<Int>]>([:])
+
+    func counter(_ name: String) -> ManagedAtomic<Int> {
+        table.withLockedValue { table in
+            if let c = table[name] { return c }
+            let c = ManagedAtomic<Int>(0)
+            table[name] = c
+            return c
+        }
+    }
+
+    var counts: [(String, Int)] {
+        table.withLockedValue { $0.map { ($0.key, $0.value.load(ordering: .relaxed)) } }.sorted { $0.0 < $1.0 }
     }
 }

@@ -61,13 +61,18 @@ public final class ConfigReader {
 
     /// A string option; reports a missing one when `required`.
     public func string(_ key: String, required: Bool = false) -> String? {
+        scalar(key, expected: "a string", required: required)
+    }
+
+    /// The scalar text at `key`; a list or mapping there is reported as not being `expected`.
+    private func scalar(_ key: String, expected: String, required: Bool = false) -> String? {
         known.append(key)
         guard let entry = values[key] else {
             if required { error(nil, "missing required option '\(key)'") }
             return nil
         }
         guard let scalar = entry.value.scalar else {
-            error(key, "expected a string")
+            error(key, "expected \(expected), got \(entry.value.sequence != nil ? "a list" : "a mapping")")
             return nil
         }
         return scalar.string
@@ -85,7 +90,7 @@ public final class ConfigReader {
 
     /// An integer option within `range`.
     public func int(_ key: String, default value: Int, range: ClosedRange<Int> = Int.min...Int.max) -> Int {
-        guard let text = string(key) else { return value }
+        guard let text = scalar(key, expected: "an integer") else { return value }
         guard let number = Int(text.replacingUnderscores), range.contains(number) else {
             error(key, "expected an integer between \(range.lowerBound) and \(range.upperBound), got '\(text)'")
             return value
@@ -95,7 +100,7 @@ public final class ConfigReader {
 
     /// A floating-point option.
     public func double(_ key: String, default value: Double) -> Double {
-        guard let text = string(key) else { return value }
+        guard let text = scalar(key, expected: "a number") else { return value }
         guard let number = Double(text) else {
             error(key, "expected a number, got '\(text)'")
             return value
@@ -105,7 +110,7 @@ public final class ConfigReader {
 
     /// A boolean option (`true` / `false`).
     public func bool(_ key: String, default value: Bool) -> Bool {
-        guard let text = string(key) else { return value }
+        guard let text = scalar(key, expected: "true or false") else { return value }
         switch text {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
@@ -117,7 +122,7 @@ public final class ConfigReader {
 
     /// A duration option such as `500ms`, `15s`, `5m`, `1h`.
     public func duration(_ key: String, default value: Duration, minimum: Duration = .zero) -> Duration {
-        guard let text = string(key) else { return value }
+        guard let text = scalar(key, expected: "a duration like \"15s\"") else { return value }
         guard let parsed = ConfigValues.duration(text) else {
             error(key, "expected a duration like \"15s\" or \"500ms\", got '\(text)'")
             return value
@@ -131,7 +136,7 @@ public final class ConfigReader {
 
     /// A size option such as `64MiB`, `10MB`, `512KiB`.
     public func size(_ key: String, default value: Int) -> Int {
-        guard let text = string(key) else { return value }
+        guard let text = scalar(key, expected: "a size like \"1MiB\"") else { return value }
         guard let parsed = ConfigValues.size(text) else {
             error(key, "expected a size like \"1MiB\" or \"10MB\", got '\(text)'")
             return value
