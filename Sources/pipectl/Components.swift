@@ -9,6 +9,7 @@ enum Components {
         // Inputs
         DemoInputConfig.componentType,
         FileInputConfig.componentType,
+        HerokuDrainInputConfig.componentType,
         InternalMetricsInputConfig.componentType,
         StdinInputConfig.componentType,
         // Transforms

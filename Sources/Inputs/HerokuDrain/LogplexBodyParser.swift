@@ -1,0 +1,99 @@
+import Codecs
+import NIOCore
+import Pipeline
+
+/// Turns a logplex body (octet-counted RFC 5424 frames) into a batch of log events.
+///
+/// A frame that does not frame or does not parse is kept as an event with `malformed: true`
+/// and its raw bytes as the message; the good frames around it are unaffected.
+struct LogplexBodyParser {
+    /// Request-level values every event of the body carries.
+    struct RequestFields {
+        var drainToken: String?
+        var frameID: String?
+        var app: String?
+    }
+
+    /// What one body produced.
+    struct Result {
+        var batch: LogBatch
+        var frames: Int
+        var malformed: Int
+        /// The first problem found, for the log line.
+        var firstProblem: String?
+    }
+
+    let maxFrameBytes: Int
+
+    func parse(_ body: ByteBuffer, fields: RequestFields, now: Int64) -> Result {
+        var batch = LogBatch(capacity: 128, bytesPerEvent: 320)
+        var frames = 0
+        var malformed = 0
+        var firstProblem: String?
+        // Stored once per body; every event's fields point at the same bytes.
+        let shared = SharedSpans(drainToken: fields.drainToken.map { batch.store($0) },
+                                 frameID: fields.frameID.map { batch.store($0) }, app: fields.app.map { batch.store($0) })
+        body.withUnsafeReadableBytes { bytes in
+            var framer = OctetCountingFramer(maxFrameBytes: maxFrameBytes)
+            loop: while true {
+                switch framer.next(bytes, isComplete: true) {
+                case .frame(let range):
+                    frames += 1
+                    let frame = UnsafeRawBufferPointer(rebasing: bytes[range])
+                    switch SyslogMessage.parse5424(frame) {
+                    case .success(let message):
+                        append(message, frame, shared, now, into: &batch)
+                    case .failure(let error):
+                        malformed += 1
+                        firstProblem = firstProblem ?? "frame \(frames): \(error.description)"
+                        appendMalformed(frame, shared, now, into: &batch)
+                    }
+                case .malformed(let range, let reason):
+                    frames += 1
+                    malformed += 1
+                    firstProblem = firstProblem ?? "frame \(frames): \(reason)"
+                    appendMalformed(UnsafeRawBufferPointer(rebasing: bytes[range]), shared, now, into: &batch)
+                case .needMoreData, .end:
+                    break loop
+                }
+            }
+        }
+        return Result(batch: batch, frames: frames, malformed: malformed, firstProblem: firstProblem)
+    }
+
+    /// The request-level fields, already in the batch arena.
+    private struct SharedSpans {
+        var drainToken: ByteSpan?
+        var frameID: ByteSpan?
+        var app: ByteSpan?
+    }
+
+    private func append(_ m: SyslogMessage, _ frame: UnsafeRawBufferPointer, _ shared: SharedSpans, _ now: Int64,
+                        into batch: inout LogBatch) {
+        let i = batch.append(timestamp: m.timestamp ?? now, message: UnsafeRawBufferPointer(rebasing: frame[m.message]))
+        batch.appendField(i, .known(.facility), .int(Int64(m.facility)))
+        batch.appendField(i, .known(.severity), .int(Int64(m.severity)))
+        func put(_ key: KnownField, _ range: Range<Int>) {
+            guard !range.isEmpty else { return }
+            batch.appendField(i, .known(key), .bytes(batch.store(UnsafeRawBufferPointer(rebasing: frame[range]))))
+        }
+        put(.hostname, m.hostname)
+        put(.appname, m.appname)
+        put(.procid, m.procid)
+        put(.msgid, m.msgid)
+        put(.structuredData, m.structuredData)
+        appendShared(i, shared, into: &batch)
+    }
+
+    private func appendMalformed(_ raw: UnsafeRawBufferPointer, _ shared: SharedSpans, _ now: Int64, into batch: inout LogBatch) {
+        let i = batch.append(timestamp: now, message: raw)
+        batch.appendField(i, .known(.malformed), .bool(true))
+        appendShared(i, shared, into: &batch)
+    }
+
+    private func appendShared(_ i: Int, _ shared: SharedSpans, into batch: inout LogBatch) {
+        if let span = shared.drainToken { batch.appendField(i, .known(.drainToken), .bytes(span)) }
+        if let span = shared.frameID { batch.appendField(i, .known(.frameID), .bytes(span)) }
+        if let span = shared.app { batch.appendField(i, .known(.app), .bytes(span)) }
+    }
+}
