@@ -25,8 +25,9 @@ public enum HTTPTestClient {
     }
 
     /// Sends `method path` to 127.0.0.1:`port` with `Connection: close` and reads the whole answer.
+    /// A non-empty `body` is sent with its `Content-Length`, in `chunkSize`-byte writes when set.
     public static func request(port: Int, _ path: String, method: String = "GET", headers: [(String, String)] = [],
-                               timeoutSeconds: Int = 10) throws -> Response {
+                               body: [UInt8] = [], chunkSize: Int = 0, timeoutSeconds: Int = 10) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -44,11 +45,15 @@ public enum HTTPTestClient {
 
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if !body.isEmpty { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
-        let out = Array(head.utf8)
+        let out = Array(head.utf8) + body
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let step = chunkSize > 0 ? chunkSize : out.count
         var sent = 0
         while sent < out.count {
-            let n = out[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            let n = out[sent..<min(out.count, sent + step)].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
             guard n > 0 else { throw Failure(description: "send: \(String(cString: strerror(errno)))") }
             sent += n
         }

@@ -10,7 +10,7 @@ struct Pipectl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipectl",
         abstract: "Runs log and metrics pipelines declared in YAML.",
-        subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self, VersionCommand.self])
+        subcommands: [RunCommand.self, ValidateCommand.self, TestCommand.self, GraphCommand.self, VersionCommand.self])
 
     /// Runs the command; usage errors exit 2 (SPEC §2), config and runtime errors 1.
     static func main() async {

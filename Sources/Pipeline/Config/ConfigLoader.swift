@@ -110,9 +110,10 @@ public enum ConfigLoader {
         if components.isEmpty && undecodable.isEmpty {
             reader.error(nil, "the pipeline declares no components (add inputs: and outputs:)")
         }
-        _ = reader.node("tests")  // read by `pipectl test`
+        let ids = Set(components.map(\.id)).union(undecodable)
+        let tests = PipelineTestDecoder.decode(reader.childList("tests"), componentIDs: ids)
         return PipelineConfig(file: file, dataDirectory: dataDirectory, shutdownTimeout: shutdownTimeout, api: api,
-                              components: components, undecodable: undecodable)
+                              components: components, undecodable: undecodable, tests: tests)
     }
 
     private static func decodeComponent(id: String, role: ComponentRole, reader: ConfigReader,
@@ -125,7 +126,7 @@ public enum ConfigLoader {
             var message = "unknown \(role.rawValue) type '\(typeName)'"
             if let hint = ConfigValues.suggestion(for: typeName, among: known) { message += "; did you mean '\(hint)'?" }
             if let other = ComponentRole.allCases.first(where: { registry.type(typeName, role: $0) != nil }) {
-                message += "; '\(typeName)' is \(other == .input ? "an" : "a") \(other.rawValue): declare it under \(other.section):"
+                message += "; '\(typeName)' is \(other == .transform ? "a" : "an") \(other.rawValue): declare it under \(other.section):"
             }
             message += " (known: \(known.joined(separator: ", ")))"
             reader.error("type", message)

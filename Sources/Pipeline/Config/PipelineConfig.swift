@@ -69,6 +69,8 @@ public struct PipelineConfig: Sendable {
     public let components: [ComponentDeclaration]
     /// Ids declared with a missing or unknown type (already reported; not checked again).
     let undecodable: Set<String>
+    /// The unit tests of the `tests:` block, for `pipectl test`.
+    public let tests: [PipelineTestCase]
 
     public func component(_ id: String) -> ComponentDeclaration? { components.first { $0.id == id } }
 

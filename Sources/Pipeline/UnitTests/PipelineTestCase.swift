@@ -1,0 +1,38 @@
+/// One unit test declared under `tests:` in a pipeline file (SPEC §7).
+///
+///     tests:
+///       - name: router line becomes a request counter
+///         input: { component: drain, message: 'at=info status=200 service=12ms', fields: { procid: router } }
+///         expect:
+///           - component: router_metrics
+///             metric: { name: http_requests_total, labels: { status: "200" }, value: 1 }
+///
+/// `input.syslog` takes a whole RFC 5424 line instead (its header fills the fields, as the
+/// syslog and drain inputs set them). An expectation matches when the component emitted at
+/// least one event with that name/message, a superset of those labels/fields, and that value;
+/// `count: 0` asserts it emitted nothing of that kind.
+public struct PipelineTestCase: Sendable {
+    public struct Input: Sendable {
+        public var component: String
+        public var message: String
+        public var fields: [(String, FieldLiteral)]
+        /// Unix nanoseconds; now when absent.
+        public var timestamp: Int64?
+    }
+
+    public enum Expectation: Sendable {
+        case metric(component: String, name: String, labels: [(String, String)], value: Double?)
+        case log(component: String, message: String?, fields: [(String, String)])
+        case count(component: String, events: Int)
+
+        public var component: String {
+            switch self {
+            case .metric(let c, _, _, _), .log(let c, _, _), .count(let c, _): c
+            }
+        }
+    }
+
+    public var name: String
+    public var inputs: [Input]
+    public var expectations: [Expectation]
+}
