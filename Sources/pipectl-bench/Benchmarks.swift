@@ -80,6 +80,31 @@ enum Benchmarks {
             """, events: lines, bytes: buffer.readableBytes)
     }
 
+    /// Logplex bodies of 100 Heroku-style frames (as logplex batches them) parsed into batches.
+    static func drainBodyParse(lines: Int) async -> BenchmarkResult {
+        let generator = DemoInput(rate: 0, count: 0, seed: 3)
+        var batch = LogBatch(capacity: 100)
+        _ = generator.fill(&batch, count: 100, from: 0)
+        var body = ByteBuffer()
+        for i in 0..<batch.count {
+            let procid: String
+            if case .bytes(let s) = batch.field(i, .procid) { procid = batch.string(s) } else { procid = "web.1" }
+            let app: String
+            if case .bytes(let s) = batch.field(i, .appname) { app = batch.string(s) } else { app = "app" }
+            let message = "<158>1 2024-05-01T00:00:00.001000+00:00 host \(app) \(procid) - \(batch.message(i))\n"
+            body.writeString("\(message.utf8.count) \(message)")
+        }
+        let parser = LogplexBodyParser(maxFrameBytes: 10_240)
+        let fields = LogplexBodyParser.RequestFields(drainToken: "d.01234567-89ab-cdef-0123-456789abcdef", frameID: "0123456789abcdef0123456789abcdef")
+        let rounds = lines / 100
+        var frames = 0
+        let result = await measure("drain body parse (100 frames/body)", events: rounds * 100, bytes: rounds * body.readableBytes) {
+            for _ in 0..<rounds { frames += parser.parse(body, fields: fields, now: 0).frames }
+        }
+        precondition(frames == rounds * 100, "BUG: drain parser lost frames")
+        return result
+    }
+
     /// Allocations per event of the synchronous hot path: generate into a reused batch,
     /// logfmt-parse it, NDJSON-encode it into a reused buffer.
     static func hotPathAllocations(events: Int) async -> BenchmarkResult {

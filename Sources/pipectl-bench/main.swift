@@ -8,6 +8,7 @@ var results: [BenchmarkResult] = []
 results.append(await Benchmarks.queueHandoff(events: 50_000_000 / divisor))
 results.append(try await Benchmarks.demoToBlackhole(events: 10_000_000 / divisor))
 results.append(try await Benchmarks.linesToLogfmt(lines: 2_000_000 / divisor))
+results.append(await Benchmarks.drainBodyParse(lines: 2_000_000 / divisor))
 results.append(await Benchmarks.hotPathAllocations(events: 2_000_000 / divisor))
 for r in results { print(r.line) }
 let hot = results.last!

@@ -74,8 +74,13 @@ struct FileInput: InputStage {
             case .rotated:
                 // The old file was read to its end; a last line without newline ends there.
                 var batch = LogBatch(capacity: 1)
+                let before = framer.truncatedLines
                 framer.flush(timestamp: WallClock.nanoseconds(), into: &batch)
-                if !batch.isEmpty { await context.emit(.logs(batch)) }
+                truncated.wrappingIncrement(by: framer.truncatedLines - before, ordering: .relaxed)
+                if !batch.isEmpty {
+                    context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
+                    await context.emit(.logs(batch))
+                }
                 context.logger.info("\(config.path) was rotated; reading the new file from its start")
                 save(tailer, framer, context, &lastSaved)
             case .truncated:

@@ -6,26 +6,35 @@ import Pipeline
 ///
 /// A frame that does not frame or does not parse is kept as an event with `malformed: true`
 /// and its raw bytes as the message; the good frames around it are unaffected.
-struct LogplexBodyParser {
+public struct LogplexBodyParser: Sendable {
     /// Request-level values every event of the body carries.
-    struct RequestFields {
-        var drainToken: String?
-        var frameID: String?
-        var app: String?
+    public struct RequestFields: Sendable {
+        public var drainToken: String?
+        public var frameID: String?
+        public var app: String?
+
+        public init(drainToken: String? = nil, frameID: String? = nil, app: String? = nil) {
+            self.drainToken = drainToken
+            self.frameID = frameID
+            self.app = app
+        }
     }
 
     /// What one body produced.
-    struct Result {
-        var batch: LogBatch
-        var frames: Int
-        var malformed: Int
+    public struct Result: Sendable {
+        public var batch: LogBatch
+        public var frames: Int
+        public var malformed: Int
         /// The first problem found, for the log line.
-        var firstProblem: String?
+        public var firstProblem: String?
     }
 
     let maxFrameBytes: Int
 
-    func parse(_ body: ByteBuffer, fields: RequestFields, now: Int64) -> Result {
+    public init(maxFrameBytes: Int) { self.maxFrameBytes = maxFrameBytes }
+
+    /// Parses a whole body; `now` stamps frames with a nil timestamp and malformed ones.
+    public func parse(_ body: ByteBuffer, fields: RequestFields, now: Int64) -> Result {
         var batch = LogBatch(capacity: 128, bytesPerEvent: 320)
         var frames = 0
         var malformed = 0

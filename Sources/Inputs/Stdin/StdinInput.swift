@@ -53,7 +53,9 @@ public struct FileDescriptorLineInput: InputStage {
             var batch = LogBatch(capacity: 512)
             let now = WallClock.nanoseconds()
             if n <= 0 {
+                let before = framer.truncatedLines
                 framer.flush(timestamp: now, into: &batch)
+                truncated.wrappingIncrement(by: framer.truncatedLines - before, ordering: .relaxed)
                 await send(batch, bytes: 0, context)
                 return
             }
