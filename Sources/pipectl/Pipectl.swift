@@ -39,7 +39,7 @@ func loadPipeline(_ path: String) throws -> PipelineConfig {
     for d in outcome.diagnostics { printError(d.description) }
     guard let config = outcome.config else {
         let n = outcome.errors.count
-        printError("\(n) error\(n == 1 ? "" : "s") in \(path)")
+        if n > 1 { printError("\(n) errors in \(path)") }
         throw ExitCode(1)
     }
     return config
