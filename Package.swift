@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
@@ -25,7 +27,7 @@ let package = Package(
         .target(name: "CAllocCounter"),
         .target(
             name: "Codecs",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["CSnappy", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         .target(
             name: "Pipeline",
@@ -42,7 +44,9 @@ let package = Package(
         .target(
             name: "Inputs",
             dependencies: ["Pipeline", "Codecs", .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOPosix", package: "swift-nio")],
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict),
         .target(
             name: "Transforms",
@@ -52,7 +56,9 @@ let package = Package(
             name: "Outputs",
             dependencies: ["Pipeline", "Codecs", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "NIOHTTP1", package: "swift-nio")],
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict),
         .target(
             name: "PipelineTesting",
