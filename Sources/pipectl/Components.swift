@@ -14,7 +14,9 @@ enum Components {
         StdinInputConfig.componentType,
         // Transforms
         FilterTransformConfig.componentType,
+        L2metTransformConfig.componentType,
         LogfmtTransformConfig.componentType,
+        LogToMetricTransformConfig.componentType,
         // Outputs
         BlackholeOutputConfig.componentType,
         FileOutputConfig.componentType,

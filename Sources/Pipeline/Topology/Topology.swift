@@ -180,6 +180,11 @@ public final class Topology: Sendable {
                 context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
                 context.metrics.receivedBytes.wrappingIncrement(by: batch.byteCount, ordering: .relaxed)
                 stage.process(batch, into: &output)
+                // Under steady load a batch is always ready; the tick must not starve behind it.
+                if let interval, let due = nextTick, ContinuousClock.now >= due {
+                    stage.tick(now: WallClock.nanoseconds(), into: &output)
+                    nextTick = ContinuousClock.now + interval
+                }
             case .timeout:
                 stage.tick(now: WallClock.nanoseconds(), into: &output)
                 if let interval { nextTick = ContinuousClock.now + interval }

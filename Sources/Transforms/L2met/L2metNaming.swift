@@ -1,0 +1,96 @@
+/// Turns l2met names and units into Prometheus metric names.
+///
+/// `measure#db.latency=12ms` → `db_latency_seconds` (value / 1000); `sample#memory_rss=21MB`
+/// → `memory_rss_bytes` (× 1024²); `sample#memory_pgpgin=348836pages` → `memory_pgpgin_pages`.
+/// Names are sanitised to `[a-zA-Z_:][a-zA-Z0-9_:]*`: every other byte becomes `_` and a
+/// leading digit gets a `_` in front. A suffix the name already ends with is not repeated
+/// (`sample#memory_total_bytes=1MB` → `memory_total_bytes`).
+struct L2metNaming: Sendable {
+    /// Prepended verbatim (validated at config time).
+    let prefix: [UInt8]
+    /// `units: keep`: values as sent, the unit as written becomes the suffix.
+    let keepUnits: Bool
+
+    /// Appends the metric name to `out` and returns the unit whose `normalize` converts the
+    /// value to the name's unit (`.none` when values stay as sent), or nil when the name is empty.
+    func append(name: UnsafeRawBufferPointer, unit: UnsafeRawBufferPointer, total: Bool,
+                into out: inout [UInt8]) -> L2metUnit? {
+        guard !name.isEmpty else { return nil }
+        let start = out.count
+        out.append(contentsOf: prefix)
+        if out.count == start, let first = name.first, Self.isDigit(first) { out.append(UInt8(ascii: "_")) }
+        for b in name { out.append(Self.isNameByte(b) ? b : UInt8(ascii: "_")) }
+        var conversion = L2metUnit.none
+        if keepUnits {
+            appendUnitSuffix(unit, start: start, into: &out)
+        } else {
+            conversion = L2metUnit.classify(unit)
+            switch conversion {
+            case .none: break
+            case .seconds: appendSuffix(Self.seconds, start: start, into: &out)
+            case .bytes: appendSuffix(Self.bytes, start: start, into: &out)
+            case .other: appendUnitSuffix(unit, start: start, into: &out)
+            }
+        }
+        if total { appendSuffix(Self.total, start: start, into: &out) }
+        return conversion
+    }
+
+    /// Appends `_UNIT` with the unit sanitised (`%` reads `percent`); a unit without a letter
+    /// or digit adds nothing.
+    private func appendUnitSuffix(_ unit: UnsafeRawBufferPointer, start: Int, into out: inout [UInt8]) {
+        guard unit.contains(where: { Self.isAlphanumeric($0) || $0 == UInt8(ascii: "%") }) else { return }
+        let before = out.count
+        out.append(UInt8(ascii: "_"))
+        for b in unit {
+            if b == UInt8(ascii: "%") {
+                out.append(contentsOf: Self.percent)
+            } else {
+                out.append(Self.isNameByte(b) ? b : UInt8(ascii: "_"))
+            }
+        }
+        dropRepeatedSuffix(length: out.count - before, start: start, in: &out)
+    }
+
+    private func appendSuffix(_ suffix: [UInt8], start: Int, into out: inout [UInt8]) {
+        out.append(contentsOf: suffix)
+        dropRepeatedSuffix(length: suffix.count, start: start, in: &out)
+    }
+
+    /// Removes the suffix just appended when the name already ended with it.
+    private func dropRepeatedSuffix(length: Int, start: Int, in out: inout [UInt8]) {
+        let end = out.count
+        guard end - start >= 2 * length else { return }
+        if out[(end - 2 * length)..<(end - length)].elementsEqual(out[(end - length)..<end]) {
+            out.removeLast(length)
+        }
+    }
+
+    private static let seconds = Array("_seconds".utf8)
+    private static let bytes = Array("_bytes".utf8)
+    private static let total = Array("_total".utf8)
+    private static let percent = Array("percent".utf8)
+
+    static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+
+    static func isAlphanumeric(_ b: UInt8) -> Bool {
+        isDigit(b) || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "z"))
+    }
+
+    /// `[a-zA-Z0-9_:]`.
+    static func isNameByte(_ b: UInt8) -> Bool {
+        isAlphanumeric(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: ":")
+    }
+
+    /// True when `name` is a valid Prometheus metric name (or name prefix when `allowEmpty`).
+    static func isValidName(_ name: String, allowEmpty: Bool = false) -> Bool {
+        guard let first = name.utf8.first else { return allowEmpty }
+        return !isDigit(first) && name.utf8.allSatisfy(isNameByte)
+    }
+
+    /// True when `name` is a valid Prometheus label name (`[a-zA-Z_][a-zA-Z0-9_]*`).
+    static func isValidLabelName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !isDigit(first) else { return false }
+        return name.utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") }
+    }
+}

@@ -1,0 +1,78 @@
+import Pipeline
+
+/// The running `l2met` stage: reads log batches into windows, emits closed windows as metrics.
+///
+/// Windows are emitted by `tick` once the wall clock passes their end, and also from
+/// `process` when a batch arrives after that (so a stage that never idles still emits);
+/// `finish` emits every window, the partial one included (shutdown).
+public struct L2metTransform: TransformStage {
+    private var parser: L2metLineParser
+    private var aggregator: L2metAggregator
+    private let labels: L2metLabels
+    private let quantiles: [Double]
+    private let clock: @Sendable () -> Int64
+    public let tickInterval: Duration?
+
+    init(config: L2metTransformConfig, problems: L2metProblems, clock: @escaping @Sendable () -> Int64) {
+        parser = L2metLineParser(naming: L2metNaming(prefix: Array(config.prefix.utf8), keepUnits: config.keepUnits),
+                                 problems: problems)
+        aggregator = L2metAggregator(interval: config.interval.nanoseconds, maxSeries: config.maxSeries,
+                                     maxSamples: config.maxSamples, ttl: config.seriesTTL.nanoseconds,
+                                     bounds: config.buckets)
+        labels = L2metLabels(staticLabels: config.labels)
+        quantiles = config.quantiles
+        self.clock = clock
+        tickInterval = min(config.interval, .seconds(1))
+    }
+
+    public mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput) {
+        guard case .logs(let logs) = consume batch else { return }
+        read(logs)
+        let now = clock()
+        if now >= aggregator.nextDue { flush(before: aggregator.windowStart(now), into: &output) }
+    }
+
+    public mutating func tick(now: Int64, into output: inout TransformOutput) {
+        flush(before: aggregator.windowStart(now), into: &output)
+    }
+
+    public mutating func finish(into output: inout TransformOutput) {
+        flush(before: .max, into: &output)
+    }
+
+    /// Emits every window that starts before `limit` (so every window ending at or before it).
+    private mutating func flush(before limit: Int64, into output: inout TransformOutput) {
+        var writer = L2metSampleWriter(labels: labels, quantiles: quantiles, bounds: aggregator.bounds)
+        aggregator.flush(before: limit) { series, key, cell, end in
+            writer.write(series, key: key, cell: &cell, end: end)
+        }
+        for batch in writer.take() { output.emit(.metrics(batch)) }
+    }
+
+    /// Hands every event's message and header fields to the parser, as bytes in the arena.
+    private mutating func read(_ logs: LogBatch) {
+        let readerIndex = logs.arena.readerIndex
+        logs.arena.withUnsafeReadableBytes { arena in
+            func bytes(_ span: ByteSpan) -> UnsafeRawBufferPointer {
+                let start = Int(span.offset) - readerIndex
+                return UnsafeRawBufferPointer(rebasing: arena[start..<(start + Int(span.length))])
+            }
+            let none = UnsafeRawBufferPointer(start: nil, count: 0)
+            for i in 0..<logs.count {
+                let record = logs.records[i]
+                var line = L2metLine(message: bytes(record.message), procid: none, appname: none, app: none,
+                                     timestamp: record.timestamp)
+                logs.forEachField(i) { key, value in
+                    guard case .known(let field) = key, case .bytes(let span) = value else { return }
+                    switch field {
+                    case .procid: line.procid = bytes(span)
+                    case .appname: line.appname = bytes(span)
+                    case .app: line.app = bytes(span)
+                    default: break
+                    }
+                }
+                parser.parse(line, into: &aggregator)
+            }
+        }
+    }
+}
