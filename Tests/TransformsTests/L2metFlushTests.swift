@@ -47,18 +47,6 @@ final class L2metFlushTests: XCTestCase {
         XCTAssertEqual(rest.timestamps, [t0ms + 20_000])
     }
 
-    func testABusyStageFlushesFromProcessWhenTicksDoNotCome() {
-        var (stage, _, _) = makeL2met(clock: at(61))
-        let first = emitted(runTransform(&stage, drainBatch([DrainLine(at(10), "app", "web.1", "count#a=1")])))
-        XCTAssertEqual(first.lines, [#"a_total{dyno="web.1"} 1"#])
-        XCTAssertEqual(first.timestamps, [t0ms + 60_000])
-        // Window [0, 60) is closed now: this late event is counted in [60, 120).
-        XCTAssertEqual(runTransform(&stage, drainBatch([DrainLine(at(20), "app", "web.1", "count#a=1")])).count, 0)
-        let rest = finish(&stage)
-        XCTAssertEqual(rest.lines, [#"a_total{dyno="web.1"} 2"#])
-        XCTAssertEqual(rest.timestamps, [t0ms + 120_000])
-    }
-
     func testIdleSeriesExpireAndRestart() {
         var (stage, _, _) = makeL2met("series_ttl: 2m")
         _ = runTransform(&stage, drainBatch([DrainLine(at(10), "app", "web.1", "count#x=5 count#y=1")]))

@@ -37,13 +37,13 @@ func metricTransformConfig<C: ComponentConfig>(_ type: String, _ options: String
     return outcome.config?.component("f")?.config as? C
 }
 
-/// An l2met stage built from `options`, its counters and its log; `clock` is the wall clock it sees.
-func makeL2met(_ options: String = "", clock: Int64 = 0,
+/// An l2met stage built from `options`, its counters and its log.
+func makeL2met(_ options: String = "",
                file: StaticString = #filePath, line: UInt = #line) -> (L2metTransform, ComponentMetrics, LogCapture) {
     let config = metricTransformConfig("l2met", options, as: L2metTransformConfig.self, file: file, line: line)!
     let metrics = ComponentMetrics(id: "f")
     let logs = LogCapture()
-    return (config.makeTransform(metrics: metrics, logger: logs.logger(), clock: { clock }), metrics, logs)
+    return (config.makeTransform(metrics: metrics, logger: logs.logger()), metrics, logs)
 }
 
 /// A log line as the Heroku drain hands it on: MSG as the message, header fields as known fields.

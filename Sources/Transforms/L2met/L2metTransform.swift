@@ -2,18 +2,17 @@ import Pipeline
 
 /// The running `l2met` stage: reads log batches into windows, emits closed windows as metrics.
 ///
-/// Windows are emitted by `tick` once the wall clock passes their end, and also from
-/// `process` when a batch arrives after that (so a stage that never idles still emits);
+/// Windows are emitted by `tick` (at most a second apart, also under steady load) once the
+/// wall clock passes their end, so a burst of delayed events aggregates together;
 /// `finish` emits every window, the partial one included (shutdown).
 public struct L2metTransform: TransformStage {
     private var parser: L2metLineParser
     private var aggregator: L2metAggregator
     private let labels: L2metLabels
     private let quantiles: [Double]
-    private let clock: @Sendable () -> Int64
     public let tickInterval: Duration?
 
-    init(config: L2metTransformConfig, problems: L2metProblems, clock: @escaping @Sendable () -> Int64) {
+    init(config: L2metTransformConfig, problems: L2metProblems) {
         parser = L2metLineParser(naming: L2metNaming(prefix: Array(config.prefix.utf8), keepUnits: config.keepUnits),
                                  problems: problems)
         aggregator = L2metAggregator(interval: config.interval.nanoseconds, maxSeries: config.maxSeries,
@@ -21,15 +20,12 @@ public struct L2metTransform: TransformStage {
                                      bounds: config.buckets)
         labels = L2metLabels(staticLabels: config.labels)
         quantiles = config.quantiles
-        self.clock = clock
         tickInterval = min(config.interval, .seconds(1))
     }
 
     public mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput) {
         guard case .logs(let logs) = consume batch else { return }
         read(logs)
-        let now = clock()
-        if now >= aggregator.nextDue { flush(before: aggregator.windowStart(now), into: &output) }
     }
 
     public mutating func tick(now: Int64, into output: inout TransformOutput) {

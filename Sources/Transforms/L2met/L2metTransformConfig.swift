@@ -86,11 +86,9 @@ public struct L2metTransformConfig: ComponentConfig {
         .transform(makeTransform(metrics: context.metrics, logger: context.logger))
     }
 
-    /// The stage, with what it needs from the stage context and a clock (Unix ns) for tests.
-    func makeTransform(metrics: ComponentMetrics, logger: Logger,
-                       clock: @escaping @Sendable () -> Int64 = { WallClock.nanoseconds() }) -> L2metTransform {
+    /// The stage, with what it needs from the stage context.
+    func makeTransform(metrics: ComponentMetrics, logger: Logger) -> L2metTransform {
         L2metTransform(config: self, problems: L2metProblems(metrics: metrics, log: RateLimitedLogger(logger: logger),
-                                                             maxSeries: maxSeries),
-                       clock: clock)
+                                                             maxSeries: maxSeries))
     }
 }
