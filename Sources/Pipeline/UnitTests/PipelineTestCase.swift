@@ -10,7 +10,7 @@
 /// `input.syslog` takes a whole RFC 5424 line instead (its header fills the fields, as the
 /// syslog and drain inputs set them). An expectation matches when the component emitted at
 /// least one event with that name/message, a superset of those labels/fields, and that value;
-/// `count: 0` asserts it emitted nothing of that kind.
+/// `metric: {…, absent: true}` asserts no such metric; `count: N` counts all it emitted.
 public struct PipelineTestCase: Sendable {
     public struct Input: Sendable {
         public var component: String
@@ -21,13 +21,13 @@ public struct PipelineTestCase: Sendable {
     }
 
     public enum Expectation: Sendable {
-        case metric(component: String, name: String, labels: [(String, String)], value: Double?)
+        case metric(component: String, name: String, labels: [(String, String)], value: Double?, absent: Bool)
         case log(component: String, message: String?, fields: [(String, String)])
         case count(component: String, events: Int)
 
         public var component: String {
             switch self {
-            case .metric(let c, _, _, _), .log(let c, _, _), .count(let c, _): c
+            case .metric(let c, _, _, _, _), .log(let c, _, _), .count(let c, _): c
             }
         }
     }

@@ -11,7 +11,7 @@ enum PipelineTestDecoder {
                 inputs += decodeInput(single, componentIDs)
             }
             for item in reader.childList("inputs") { inputs += decodeInput(item, componentIDs) }
-            if inputs.isEmpty { reader.error(nil, "a test needs an input: { component, message }") }
+            if !reader.has("input"), !reader.has("inputs") { reader.error(nil, "a test needs an input: { component, message }") }
             let expectations = reader.childList("expect", required: true).compactMap { decodeExpectation($0, componentIDs) }
             return PipelineTestCase(name: name, inputs: inputs, expectations: expectations)
         }
@@ -58,7 +58,8 @@ enum PipelineTestDecoder {
             defer { m.finish() }
             let name = m.string("name", required: true) ?? ""
             let value = m.has("value") ? m.double("value", default: 0) : nil
-            return .metric(component: component, name: name, labels: m.stringMap("labels") ?? [], value: value)
+            return .metric(component: component, name: name, labels: m.stringMap("labels") ?? [], value: value,
+                           absent: m.bool("absent", default: false))
         }
         if let l = r.child("log") {
             defer { l.finish() }

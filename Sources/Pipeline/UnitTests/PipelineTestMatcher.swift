@@ -6,7 +6,7 @@ enum PipelineTestMatcher {
         case .count(let component, let expected):
             let n = batches.reduce(0) { $0 + $1.count }
             return n == expected ? nil : "\(component): expected \(expected) events, it emitted \(n)"
-        case .metric(let component, let name, let labels, let value):
+        case .metric(let component, let name, let labels, let value, let absent):
             var seen: [String] = []
             for case .metrics(let m) in batches {
                 for i in 0..<m.count {
@@ -15,9 +15,10 @@ enum PipelineTestMatcher {
                     seen.append(series)
                     guard m.name(i) == name, labels.allSatisfy({ l in pairs.contains { $0 == l } }) else { continue }
                     if let value, !approximatelyEqual(value, m.records[i].value) { continue }
-                    return nil
+                    return absent ? "\(component): expected no metric like \(series), but it emitted one" : nil
                 }
             }
+            if absent { return nil }
             let wanted = "\(name){\(labels.map { "\($0.0)=\"\($0.1)\"" }.joined(separator: ","))}" + (value.map { " \($0)" } ?? "")
             return "\(component): expected metric \(wanted); it emitted \(summary(seen))"
         case .log(let component, let message, let fields):
