@@ -21,6 +21,7 @@ enum Components {
         BlackholeOutputConfig.componentType,
         FileOutputConfig.componentType,
         PrometheusExporterOutputConfig.componentType,
+        RemoteWriteOutputConfig.componentType,
         StdoutOutputConfig.componentType,
     ])
 }

@@ -137,6 +137,9 @@ public final class Topology: Sendable {
                 if Task.isCancelled { return }
                 let left = inboxes.values.reduce(0) { $0 + $1.eventCount }
                 logger.warning("shutdown_timeout (\(timeout.formatted)) reached: \(left) events still queued were not delivered")
+                // Cancelling the group reaches only its own children: stop the stages themselves,
+                // so an output still retrying gives up (and counts what it drops) now.
+                for t in all { t.cancel() }
             }
             await group.next()
             group.cancelAll()

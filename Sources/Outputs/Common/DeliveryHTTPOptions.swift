@@ -1,0 +1,100 @@
+import Pipeline
+
+/// Where and how an HTTP output connects: `url`, `auth`, `headers`, `tls`.
+///
+/// - url (url, required): `http://` or `https://`; credentials go in `auth`, not the URL.
+/// - auth.bearer_token (string): sends `Authorization: Bearer <token>`.
+/// - auth.username, auth.password (string): HTTP basic auth; one or the other of bearer/basic.
+/// - headers (map): extra request headers; the protocol's own headers cannot be overridden.
+/// - tls (mapping): client TLS, see `DeliveryTLSOptions`.
+package struct DeliveryHTTPOptions: Sendable {
+    /// Credentials sent with every request (never logged).
+    package enum Auth: Sendable, Equatable {
+        case bearer(String)
+        case basic(username: String, password: String)
+    }
+
+    package var url: String
+    package var auth: Auth?
+    package var headers: [(String, String)]
+    package var tls: DeliveryTLSOptions?
+
+    /// Options given in code (tests, embedding).
+    package init(url: String, auth: Auth? = nil, headers: [(String, String)] = [], tls: DeliveryTLSOptions? = nil) {
+        self.url = url
+        self.auth = auth
+        self.headers = headers
+        self.tls = tls
+    }
+
+    /// Reads the options; `reserved` lists the (lower-case) headers the protocol sets itself.
+    package init(reader: ConfigReader, reserved: [String]) {
+        url = reader.url("url", required: true) ?? ""
+        if Self.hasUserInfo(url) {
+            reader.error("url", "credentials in the URL are not supported; use auth: {username, password} or auth: {bearer_token}")
+        }
+        auth = Self.readAuth(reader)
+        headers = reader.stringMap("headers") ?? []
+        let alwaysReserved = ["content-length", "host", "transfer-encoding", "connection"]
+        for (name, _) in headers {
+            let lower = name.lowercased()
+            if name.isEmpty || name.utf8.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: ":") || $0 >= 0x7F }) {
+                reader.error("headers", "'\(name)' is not a valid header name")
+            } else if reserved.contains(lower) || alwaysReserved.contains(lower) {
+                reader.error("headers", "'\(name)' is set by the output itself and cannot be overridden")
+            } else if lower == "authorization", auth != nil {
+                reader.error("headers", "'\(name)' conflicts with auth:; set one of them")
+            }
+        }
+        tls = reader.child("tls").map { DeliveryTLSOptions(reader: $0) }
+    }
+
+    /// The `Authorization` header value, if any.
+    package var authorization: String? {
+        switch auth {
+        case .bearer(let token): "Bearer \(token)"
+        case .basic(let user, let password): "Basic \(Self.base64(Array("\(user):\(password)".utf8)))"
+        case nil: nil
+        }
+    }
+
+    private static func readAuth(_ reader: ConfigReader) -> Auth? {
+        guard let a = reader.child("auth") else { return nil }
+        defer { a.finish() }
+        let token = a.string("bearer_token"), user = a.string("username"), password = a.string("password")
+        switch (token, user, password) {
+        case (let token?, nil, nil):
+            return .bearer(token)
+        case (nil, let user?, let password?):
+            return .basic(username: user, password: password)
+        case (nil, nil, nil):
+            a.error(nil, "expected bearer_token, or username and password")
+        case (_?, _, _):
+            a.error("bearer_token", "use either bearer_token or username/password, not both")
+        default:
+            a.error(user != nil ? "username" : "password", "basic auth needs both username and password")
+        }
+        return nil
+    }
+
+    private static func hasUserInfo(_ url: String) -> Bool {
+        guard let scheme = url.range(of: "://") else { return false }
+        let rest = url[scheme.upperBound...]
+        return rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }.contains("@")
+    }
+
+    static func base64(_ bytes: [UInt8]) -> String {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        for chunk in stride(from: 0, to: bytes.count, by: 3) {
+            let b0 = bytes[chunk], b1 = chunk + 1 < bytes.count ? bytes[chunk + 1] : 0
+            let b2 = chunk + 2 < bytes.count ? bytes[chunk + 2] : 0
+            out.append(table[Int(b0 >> 2)])
+            out.append(table[Int((b0 & 0x03) << 4 | b1 >> 4)])
+            out.append(chunk + 1 < bytes.count ? table[Int((b1 & 0x0F) << 2 | b2 >> 6)] : UInt8(ascii: "="))
+            out.append(chunk + 2 < bytes.count ? table[Int(b2 & 0x3F)] : UInt8(ascii: "="))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

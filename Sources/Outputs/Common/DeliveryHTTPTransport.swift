@@ -1,0 +1,92 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Pipeline
+
+/// Sends delivery requests as HTTP `POST`s with AsyncHTTPClient.
+///
+/// Redirects are not followed (a 3xx is a misconfigured URL, rejected loudly); each
+/// attempt is bounded by `request_timeout`; only the first `maxResponseBody` bytes of an
+/// answer are kept (for the log and the dead-letter file). Make one per output run and
+/// `shutdown()` it when the run ends: the client owns a connection pool.
+package final class DeliveryHTTPTransport: DeliveryTransport {
+    /// Bytes of a response body kept for messages.
+    package static let maxResponseBody = 4096
+
+    package let endpoint: String
+    private let client: HTTPClient
+    private let requestURL: String
+    private let headers: HTTPHeaders
+    private let timeout: TimeAmount
+
+    /// - Parameters:
+    ///   - options: `url`, `auth`, `headers`, `tls` of the output.
+    ///   - tls: the loaded TLS configuration (from `options.tls?.makeConfiguration()`).
+    ///   - protocolHeaders: headers every request carries (content type, encoding, version).
+    ///   - requestTimeout: the limit of one attempt.
+    ///   - connections: connections to keep to the receiver (the output's `concurrency`).
+    package init(options: DeliveryHTTPOptions, tls: TLSConfiguration?, protocolHeaders: [(String, String)],
+                requestTimeout: Duration, connections: Int = 8) {
+        endpoint = options.url
+        var headers = HTTPHeaders(protocolHeaders)
+        if let authorization = options.authorization { headers.add(name: "Authorization", value: authorization) }
+        for (name, value) in options.headers { headers.add(name: name, value: value) }
+        self.headers = headers
+        timeout = .nanoseconds(requestTimeout.nanoseconds)
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .nanoseconds(min(requestTimeout, .seconds(10)).nanoseconds), read: timeout))
+        configuration.tlsConfiguration = tls
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, connections)
+        var url = options.url
+        if let serverName = options.tls?.serverName, let parts = ConfigValues.httpURL(options.url), parts.scheme == "https" {
+            // SNI and verification use `server_name`; the DNS override still connects to the URL's host.
+            url = "https://\(serverName):\(parts.port)\(parts.path)"
+            configuration.dnsOverride = [serverName: parts.host]
+        }
+        requestURL = url
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    package func send(_ request: DeliveryRequest) async -> DeliveryResult {
+        var outgoing = HTTPClientRequest(url: requestURL)
+        outgoing.method = .POST
+        outgoing.headers = headers
+        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+        outgoing.body = .bytes(request.body)
+        do {
+            let response = try await client.execute(outgoing, timeout: timeout)
+            var kept = ByteBuffer()
+            for try await var chunk in response.body where kept.readableBytes < Self.maxResponseBody {
+                let n = min(chunk.readableBytes, Self.maxResponseBody - kept.readableBytes)
+                if var slice = chunk.readSlice(length: n) { kept.writeBuffer(&slice) }
+            }
+            return .response(DeliveryResponse(status: Int(response.status.code), headers: response.headers,
+                                              body: String(buffer: kept)))
+        } catch {
+            return .failure(Self.describe(error))
+        }
+    }
+
+    package func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// A short reason: `connection refused`, `timed out after 30s`, the TLS error.
+    private static func describe(_ error: any Error) -> String {
+        if let client = error as? HTTPClientError {
+            switch client {
+            case .deadlineExceeded, .readTimeout, .connectTimeout: return "timed out (\(client))"
+            case .cancelled: return "cancelled"
+            default: return "\(client)"
+            }
+        }
+        if let connection = error as? NIOConnectionError, let first = connection.connectionErrors.first {
+            return "cannot connect: \(describe(first.error))"
+        }
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return "\(error)"
+    }
+}
