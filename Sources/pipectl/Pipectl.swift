@@ -10,6 +10,7 @@ struct Pipectl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipectl",
         abstract: "Runs log and metrics pipelines declared in YAML.",
+        version: "pipectl \(version)",
         subcommands: [RunCommand.self, ValidateCommand.self, TestCommand.self, GraphCommand.self, VersionCommand.self])
 
     /// Runs the command; usage errors exit 2 (SPEC §2), config and runtime errors 1.
