@@ -26,7 +26,7 @@ final class HerokuDrainInputTests: XCTestCase {
     private func start(_ options: String = "", output: CapturingOutput = CapturingOutput(), outBuffer: String = "",
                        probe: [(String, String)] = []) async throws
         -> (Int, CapturingOutput, ComponentMetrics) {
-        let port = try freePort()
+        let port = try freeLoopbackPort()
         let components = TestComponents()
         components.provide("out", .output(output))
         var registry = components.registry
@@ -210,7 +210,7 @@ final class HerokuDrainInputTests: XCTestCase {
                                        "-out", "\(dir)/cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1"]) == 0 else {
             throw XCTSkip("openssl is not available to make a test certificate")
         }
-        let port = try freePort()
+        let port = try freeLoopbackPort()
         let components = TestComponents()
         var registry = components.registry
         registry.register(HerokuDrainInputConfig.componentType)
@@ -253,18 +253,4 @@ final class HerokuDrainInputTests: XCTestCase {
         if let expect, output != expect { return 1 }
         return p.terminationStatus
     }
-}
-
-/// A TCP port free on 127.0.0.1 right now.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

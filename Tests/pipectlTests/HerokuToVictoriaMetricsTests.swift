@@ -22,7 +22,7 @@ final class HerokuToVictoriaMetricsTests: XCTestCase {
         }
         continueAfterFailure = false
         let dir = try temporaryDirectory(self)
-        let vmPort = try Self.freePort(), drainPort = try Self.freePort()
+        let vmPort = try freeLoopbackPort(), drainPort = try freeLoopbackPort()
         let vm = Process()
         vm.executableURL = URL(fileURLWithPath: executable)
         vm.arguments = ["-httpListenAddr=127.0.0.1:\(vmPort)", "-storageDataPath=\(dir.path)/vm", "-retentionPeriod=100y",
@@ -120,12 +120,6 @@ final class HerokuToVictoriaMetricsTests: XCTestCase {
             bytes = bytes[bytes.index(stop, offsetBy: 2)...]
         }
         return out.isEmpty ? body : String(decoding: out, as: UTF8.self)
-    }
-
-    private static func freePort() throws -> Int {
-        let socket = try ListeningSocket()
-        defer { socket.close() }
-        return socket.port
     }
 
     /// The last value of every series, keyed `name{label="value",…}` with labels sorted

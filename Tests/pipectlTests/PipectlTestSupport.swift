@@ -1,4 +1,5 @@
 import Foundation
+import PipelineTesting
 import XCTest
 
 /// Finds and runs the built `pipectl` binary.
@@ -168,34 +169,8 @@ final class ListeningSocket {
 
 /// One HTTP GET over a raw socket (`Connection: close`); returns status and body.
 func httpGet(port: Int, path: String) throws -> (status: Int, body: String) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw CLIError("socket failed") }
-    defer { close(fd) }
-    var timeout = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw CLIError("connect to \(port): \(String(cString: strerror(errno)))") }
-    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-    _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-    var data: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n < 0 { throw CLIError("recv: \(String(cString: strerror(errno)))") }
-        if n == 0 { break }
-        data += chunk[0..<n]
-    }
-    let text = String(decoding: data, as: UTF8.self)
-    guard let split = text.range(of: "\r\n\r\n"), let status = Int(text.split(separator: " ").dropFirst().first ?? "") else {
-        throw CLIError("bad response: \(text)")
-    }
-    return (status, String(text[split.upperBound...]))
+    let response = try HTTPTestClient.request(port: port, path, timeoutSeconds: 5)
+    return (response.status, response.body)
 }
 
 struct CLIError: Error, CustomStringConvertible {
