@@ -15,6 +15,13 @@ public enum PrometheusText {
         }
     }
 
+    /// A sample value as Prometheus prints it, as a string (for `le` label values).
+    public static func format(_ value: Double) -> String {
+        var buffer = ByteBuffer()
+        writeValue(value, into: &buffer)
+        return String(buffer: buffer)
+    }
+
     /// Writes a label value with `\`, `"` and newline escaped.
     public static func writeLabelValue(_ bytes: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
         var runStart = 0

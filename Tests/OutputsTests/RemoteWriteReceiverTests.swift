@@ -85,6 +85,8 @@ final class RemoteWriteReceiverTests: XCTestCase {
         XCTAssertEqual(run.metrics.sentEvents.load(ordering: .relaxed), 5)
         XCTAssertEqual(run.metrics.errorCounts.first { $0.0 == "http_5xx" }?.1, 1)
         XCTAssertFalse(run.metrics.failing.load(ordering: .relaxed))
+        XCTAssertEqual(run.metrics.retries.load(ordering: .relaxed), 1)
+        XCTAssertEqual(run.metrics.requestDuration.snapshot.cumulative.last, 2, "both attempts are timed")
     }
 
     func test429WithRetryAfterIsDeliveredAfterTheWait() async throws {

@@ -102,7 +102,10 @@ package struct DeliveryDriver<C: Clock>: Sendable where C.Duration == Duration {
         }
         while true {
             if Task.isCancelled { return .cancelled }
-            let outcome = classify(await transport.send(piece.request))
+            let sent = ContinuousClock.now
+            let result = await transport.send(piece.request)
+            metrics.requestDuration.observe(ContinuousClock.now - sent)
+            let outcome = classify(result)
             switch outcome {
             case .delivered:
                 metrics.sentEvents.wrappingIncrement(by: piece.eventCount, ordering: .relaxed)
@@ -130,6 +133,7 @@ package struct DeliveryDriver<C: Clock>: Sendable where C.Duration == Duration {
                 case .retry(let wait, let attempt):
                     log.warning("\(failure.description); retry \(attempt) in \(wait.formatted)")
                     do { try await clock.sleep(for: wait) } catch { return .cancelled }
+                    metrics.retries.wrappingIncrement(ordering: .relaxed)
                 }
             }
         }

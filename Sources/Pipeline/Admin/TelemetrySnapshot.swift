@@ -33,6 +33,20 @@ extension PipelineTelemetry {
             for (reason, count) in m.dropCounts {
                 add("pipectl_component_dropped_events_total", [("reason", reason)], count, .counter, "Events dropped, by reason.")
             }
+            if e.role == .output {
+                add("pipectl_component_retries_total", [], m.retries.load(ordering: .relaxed), .counter,
+                    "Requests sent again after a failure.")
+                let (cumulative, sum) = m.requestDuration.snapshot
+                if let count = cumulative.last, count > 0 {
+                    let name = "pipectl_output_request_duration_seconds"
+                    let help = "Duration of each request attempt of a network output."
+                    for (bound, n) in zip(LatencyHistogram.bounds.map { PrometheusText.format($0) } + ["+Inf"], cumulative) {
+                        add(name + "_bucket", [("le", bound)], n, .histogram, help)
+                    }
+                    out.append(TelemetrySample(name: name + "_sum", labels: base, value: sum, kind: .histogram, help: help))
+                    add(name + "_count", [], count, .histogram, help)
+                }
+            }
             if let inbox = e.inbox {
                 add("pipectl_buffer_events", [], inbox.eventCount, .gauge, "Events waiting in the component's buffer.")
                 add("pipectl_buffer_bytes", [], inbox.byteCount, .gauge, "Bytes waiting in the component's buffer.")
@@ -48,12 +62,20 @@ extension PipelineTelemetry {
         var described: Set<String> = []
         let sorted = samples().enumerated().sorted { ($0.element.name, $0.offset) < ($1.element.name, $1.offset) }.map(\.element)
         for s in sorted {
-            if described.insert(s.name).inserted {
-                buffer.writeString("# HELP \(s.name) \(s.help)\n# TYPE \(s.name) \(s.kind.name)\n")
+            let family = Self.family(s)
+            if described.insert(family).inserted {
+                buffer.writeString("# HELP \(family) \(s.help)\n# TYPE \(family) \(s.kind.name)\n")
             }
             PrometheusText.writeSample(name: s.name, labels: s.labels, value: s.value, into: &buffer)
         }
         return buffer
+    }
+
+    /// The family a sample belongs to: histogram and summary parts drop their suffix.
+    private static func family(_ s: TelemetrySample) -> String {
+        guard s.kind == .histogram || s.kind == .summary else { return s.name }
+        for suffix in ["_bucket", "_sum", "_count"] where s.name.hasSuffix(suffix) { return String(s.name.dropLast(suffix.count)) }
+        return s.name
     }
 }
 

@@ -13,6 +13,10 @@ public final class ComponentMetrics: Sendable {
     public let sentEvents = ManagedAtomic<Int>(0)
     /// Set while an output cannot deliver; clears when it can again.
     public let failing = ManagedAtomic<Bool>(false)
+    /// Requests an output sent again after a failure.
+    public let retries = ManagedAtomic<Int>(0)
+    /// How long an output's requests took, each attempt, answered or not.
+    public let requestDuration = LatencyHistogram()
     private let errors = CounterTable()
     private let drops = CounterTable()
 
