@@ -61,7 +61,7 @@ final class L2metConfigTests: XCTestCase {
 
     func testUnknownOptionListsTheAllowedOnes() {
         XCTAssertEqual(errors("intervall: 10s"), [
-            "t.yaml:7:5: transforms.f.intervall: unknown option 'intervall'; did you mean 'interval'? (allowed: buckets, buffer, inputs, "
+            "t.yaml:7:5: transforms.f.intervall: unknown option 'intervall'; did you mean 'interval'? (allowed: allowed_lateness, buckets, buffer, inputs, "
                 + "interval, labels, max_samples, max_series, prefix, quantiles, series_ttl, type, units)",
         ])
     }

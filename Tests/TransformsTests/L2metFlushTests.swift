@@ -35,6 +35,17 @@ final class L2metFlushTests: XCTestCase {
         XCTAssertEqual(finish(&stage).lines, [])
     }
 
+    func testAllowedLatenessKeepsSlightlyLateValuesInTheirOwnWindow() {
+        var (stage, _, _) = makeL2met("allowed_lateness: 2s")
+        _ = runTransform(&stage, drainBatch([DrainLine(at(59), "app", "web.1", "measure#db=10ms")]))
+        XCTAssertEqual(tick(&stage, at(61)).lines, [], "the window [0, 60) waits 2 s past its end")
+        _ = runTransform(&stage, drainBatch([DrainLine(at(59.5), "app", "web.1", "measure#db=30ms")]))
+        let closed = tick(&stage, at(62))
+        XCTAssertTrue(closed.lines.contains(#"db_seconds_count{dyno="web.1"} 2"#), "\(closed.lines)")
+        XCTAssertTrue(closed.lines.contains(#"db_seconds_max{dyno="web.1"} 0.03"#), "\(closed.lines)")
+        XCTAssertEqual(Set(closed.timestamps), [t0ms + 60_000], "both values in the window they belong to")
+    }
+
     func testFinishFlushesThePartialWindow() {
         var (stage, _, _) = makeL2met("interval: 10s")
         _ = runTransform(&stage, drainBatch([

@@ -37,10 +37,13 @@ func metricTransformConfig<C: ComponentConfig>(_ type: String, _ options: String
     return outcome.config?.component("f")?.config as? C
 }
 
-/// An l2met stage built from `options`, its counters and its log.
+/// An l2met stage built from `options`, its counters and its log. Windows close exactly at
+/// their end (`allowed_lateness: 0s`) unless `options` says otherwise.
 func makeL2met(_ options: String = "",
                file: StaticString = #filePath, line: UInt = #line) -> (L2metTransform, ComponentMetrics, LogCapture) {
-    let config = metricTransformConfig("l2met", options, as: L2metTransformConfig.self, file: file, line: line)!
+    let withLateness = options.contains("allowed_lateness") ? options
+        : (options.isEmpty ? "allowed_lateness: 0s" : options + "\nallowed_lateness: 0s")
+    let config = metricTransformConfig("l2met", withLateness, as: L2metTransformConfig.self, file: file, line: line)!
     let metrics = ComponentMetrics(id: "f")
     let logs = LogCapture()
     return (config.makeTransform(metrics: metrics, logger: logs.logger()), metrics, logs)

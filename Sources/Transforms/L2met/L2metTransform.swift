@@ -3,7 +3,8 @@ import Pipeline
 /// The running `l2met` stage: reads log batches into windows, emits closed windows as metrics.
 ///
 /// Windows are emitted by `tick` (at most a second apart, also under steady load) once the
-/// wall clock passes their end, so a burst of delayed events aggregates together;
+/// wall clock passes their end plus `allowed_lateness`, so a burst of delayed events
+/// aggregates together;
 /// `finish` emits every window, the partial one included (shutdown).
 public struct L2metTransform: TransformStage {
     private var parser: L2metLineParser
@@ -11,6 +12,7 @@ public struct L2metTransform: TransformStage {
     private let labels: L2metLabels
     private let quantiles: [Double]
     public let tickInterval: Duration?
+    private let lateness: Int64
 
     init(config: L2metTransformConfig, problems: L2metProblems) {
         parser = L2metLineParser(naming: L2metNaming(prefix: Array(config.prefix.utf8), keepUnits: config.keepUnits),
@@ -21,6 +23,7 @@ public struct L2metTransform: TransformStage {
         labels = L2metLabels(staticLabels: config.labels)
         quantiles = config.quantiles
         tickInterval = min(config.interval, .seconds(1))
+        lateness = config.allowedLateness.nanoseconds
     }
 
     public mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput) {
@@ -29,7 +32,7 @@ public struct L2metTransform: TransformStage {
     }
 
     public mutating func tick(now: Int64, into output: inout TransformOutput) {
-        flush(before: aggregator.windowStart(now), into: &output)
+        flush(before: aggregator.windowStart(now - lateness), into: &output)
     }
 
     public mutating func finish(into output: inout TransformOutput) {

@@ -27,6 +27,9 @@ import Pipeline
 /// - max_samples (integer, default 10000): measure values kept per series and window for
 ///   quantiles; beyond it a uniform reservoir sample (count, sum, min, max stay exact). Also
 ///   caps the distinct values a `unique#` window counts.
+/// - allowed_lateness (duration, default 2s): a window is emitted once the wall clock passes
+///   its end plus this grace, so lines logplex delivers a little late still count in their
+///   own window; later ones follow the late-value rule of `interval`.
 /// - series_ttl (duration, default 1h): a series without values for this long is forgotten
 ///   (its cumulative `_count`/`_sum`/`_total` restart, as after a process restart).
 ///
@@ -47,6 +50,7 @@ public struct L2metTransformConfig: ComponentConfig {
     let maxSeries: Int
     let maxSamples: Int
     let seriesTTL: Duration
+    let allowedLateness: Duration
 
     init(reader: ConfigReader) {
         interval = reader.duration("interval", default: .seconds(60), minimum: .seconds(1))
@@ -67,6 +71,7 @@ public struct L2metTransformConfig: ComponentConfig {
         maxSeries = reader.int("max_series", default: 100_000, range: 1...100_000_000)
         maxSamples = reader.int("max_samples", default: 10_000, range: 1...10_000_000)
         seriesTTL = reader.duration("series_ttl", default: .seconds(3600), minimum: .seconds(1))
+        allowedLateness = reader.duration("allowed_lateness", default: .seconds(2))
     }
 
     /// Reads `labels:`, reporting names that are no Prometheus label names.
