@@ -76,6 +76,18 @@ public final class TestComponents: Sendable {
         return try Topology(config: config, logger: logger)
     }
 
+    /// `type` with the same name and options, recording each stage it builds (see `stage(_:)`).
+    public func recording(_ type: ComponentType) -> ComponentType {
+        ComponentType(name: type.name, role: type.role, accepts: type.accepts, produces: type.produces) { [built] reader in
+            let config = type.decode(reader)
+            return TestStageConfig(ports: config.ports) { context in
+                let stage = try config.makeStage(context)
+                built.withLockedValue { $0[context.id] = stage }
+                return stage
+            }
+        }
+    }
+
     private typealias Maker = @Sendable (StageContext) throws -> Stage
 
     private func type(_ name: String, _ role: ComponentRole, accepts: EventKinds = [], produces: ProducedKind,

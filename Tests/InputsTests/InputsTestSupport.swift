@@ -5,55 +5,15 @@ import Pipeline
 import PipelineTesting
 import XCTest
 
-/// A pipeline loaded from YAML with the real input types plus PipelineTesting's test types,
-/// running in a task until `stop()` (or until its inputs end).
-final class RunningPipeline: Sendable {
-    let components: TestComponents
-    let topology: Topology
-    let task: Task<Void, Never>
-
-    /// Loads `yaml`, builds and prepares the topology, and starts running it.
-    init(_ yaml: String, setUp: (TestComponents) -> Void = { _ in }) async throws {
-        let components = TestComponents()
-        setUp(components)
-        let registry = ComponentRegistry(components.registry.types + [
+extension RunningPipeline {
+    /// A running pipeline with the real input types.
+    convenience init(_ yaml: String, setUp: (TestComponents) -> Void = { _ in }) async throws {
+        try await self.init(yaml, types: [
             DemoInputConfig.componentType,
             FileInputConfig.componentType,
             InternalMetricsInputConfig.componentType,
             StdinInputConfig.componentType,
-        ])
-        let outcome = ConfigLoader.load(text: yaml, file: "test.yaml", registry: registry)
-        guard let config = outcome.config else {
-            throw PipectlError("pipeline does not load:\n" + outcome.errors.map(\.description).joined(separator: "\n"))
-        }
-        let topology = try Topology(config: config, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        try await topology.prepare()
-        self.components = components
-        self.topology = topology
-        self.task = Task { await topology.run() }
-    }
-
-    /// The capturing output called `id`.
-    func capture(_ id: String = "out") -> CapturingOutput {
-        guard let c = components.capture(id) else { fatalError("no capture output '\(id)'") }
-        return c
-    }
-
-    /// The counters of component `id`.
-    func metrics(_ id: String) -> ComponentMetrics {
-        topology.telemetry.entries.first { $0.id == id }!.metrics
-    }
-
-    /// Asks the pipeline to stop and waits (bounded) until it has.
-    func stop(timeout: Double = 10) async throws {
-        topology.shutdown()
-        try await finished(timeout: timeout)
-    }
-
-    /// Waits (bounded) until the pipeline has stopped by itself.
-    func finished(timeout: Double = 10) async throws {
-        let task = self.task
-        try await withTimeout(seconds: timeout) { await task.value }
+        ], setUp: setUp)
     }
 }
 

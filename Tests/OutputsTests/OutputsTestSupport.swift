@@ -5,75 +5,15 @@ import Pipeline
 import PipelineTesting
 import XCTest
 
-/// Stages built by the wrapped component types, by component id.
-final class BuiltStages: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stages: [String: Stage] = [:]
-
-    func record(_ id: String, _ stage: Stage) { lock.withLock { stages[id] = stage } }
-
-    func output<T>(_ id: String, as type: T.Type) -> T? {
-        lock.withLock {
-            guard case .output(let o)? = stages[id] else { return nil }
-            return o as? T
-        }
-    }
-}
-
-/// `type` with the same name and options, recording each stage it builds in `built`.
-func recording(_ type: ComponentType, into built: BuiltStages) -> ComponentType {
-    ComponentType(name: type.name, role: type.role, accepts: type.accepts, produces: type.produces) { reader in
-        let config = type.decode(reader)
-        return TestStageConfig(ports: config.ports) { context in
-            let stage = try config.makeStage(context)
-            built.record(context.id, stage)
-            return stage
-        }
-    }
-}
-
-/// A pipeline loaded from YAML with the real output types plus PipelineTesting's test types.
-final class RunningPipeline: Sendable {
-    let components: TestComponents
-    let built: BuiltStages
-    let topology: Topology
-    let task: Task<Void, Never>
-
-    /// Loads `yaml`, lets `setUp` provide stages, builds, prepares and starts the topology.
-    init(_ yaml: String, setUp: (TestComponents) -> Void = { _ in }) async throws {
-        let components = TestComponents()
-        setUp(components)
-        let built = BuiltStages()
-        let registry = ComponentRegistry(components.registry.types + [
+extension RunningPipeline {
+    /// A running pipeline with the real output types, their stages recorded.
+    convenience init(_ yaml: String, setUp: (TestComponents) -> Void = { _ in }) async throws {
+        try await self.init(yaml, types: [
             BlackholeOutputConfig.componentType,
             FileOutputConfig.componentType,
             PrometheusExporterOutputConfig.componentType,
             StdoutOutputConfig.componentType,
-        ].map { recording($0, into: built) })
-        let outcome = ConfigLoader.load(text: yaml, file: "test.yaml", registry: registry)
-        guard let config = outcome.config else {
-            throw PipectlError("pipeline does not load:\n" + outcome.errors.map(\.description).joined(separator: "\n"))
-        }
-        let topology = try Topology(config: config, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        try await topology.prepare()
-        self.components = components
-        self.built = built
-        self.topology = topology
-        self.task = Task { await topology.run() }
-    }
-
-    func metrics(_ id: String) -> ComponentMetrics {
-        topology.telemetry.entries.first { $0.id == id }!.metrics
-    }
-
-    func stop(timeout: Double = 10) async throws {
-        topology.shutdown()
-        try await finished(timeout: timeout)
-    }
-
-    func finished(timeout: Double = 10) async throws {
-        let task = self.task
-        try await withTimeout(seconds: timeout) { await task.value }
+        ], setUp: setUp)
     }
 }
 

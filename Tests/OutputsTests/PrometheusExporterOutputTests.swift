@@ -18,7 +18,7 @@ final class PrometheusExporterOutputTests: XCTestCase {
             outputs:
               exporter: { type: prometheus_exporter, inputs: [src], listen: "127.0.0.1:0" }
             """) { $0.provide("src", .input(feed)) }
-        let exporter = try XCTUnwrap(pipeline.built.output("exporter", as: PrometheusExporterOutput.self))
+        let exporter = try XCTUnwrap(pipeline.output("exporter", as: PrometheusExporterOutput.self))
         port = exporter.boundPort.load(ordering: .relaxed)
         XCTAssertGreaterThan(port, 0, "port 0 binds a free port, known after prepare()")
     }
@@ -171,7 +171,7 @@ final class PrometheusExporterConfigTests: XCTestCase {
             outputs:
               exporter: { type: prometheus_exporter, inputs: [src], listen: "127.0.0.1:0" }
             """) { $0.provide("src", .input(first)) }
-        let port = holder.built.output("exporter", as: PrometheusExporterOutput.self)!.boundPort.load(ordering: .relaxed)
+        let port = holder.output("exporter", as: PrometheusExporterOutput.self)!.boundPort.load(ordering: .relaxed)
         do {
             _ = try await RunningPipeline("""
                 inputs:

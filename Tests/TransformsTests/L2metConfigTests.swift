@@ -6,7 +6,7 @@ import XCTest
 /// Diagnostics of `l2met` options, with exact text and position.
 final class L2metConfigTests: XCTestCase {
     private func errors(_ options: String) -> [String] {
-        loadMetricTransform("l2met", options).errors.map(\.description)
+        loadTransform("l2met", options).errors.map(\.description)
     }
 
     func testDefaults() throws {
@@ -74,7 +74,7 @@ final class L2metConfigTests: XCTestCase {
               f: { type: l2met, inputs: [m] }
             outputs:
               out: { type: metrics_sink, inputs: [f] }
-            """, file: "t.yaml", registry: metricTransformsRegistry)
+            """, file: "t.yaml", registry: transformsRegistry)
         XCTAssertEqual(outcome.errors.count, 1)
         XCTAssertTrue(outcome.errors.first?.description.contains("metrics") ?? false, "\(outcome.errors)")
     }

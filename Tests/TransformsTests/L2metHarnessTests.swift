@@ -4,35 +4,10 @@ import PipelineTesting
 @testable import Transforms
 import XCTest
 
-/// The metric transforms plus PipelineTesting's test types.
-let metricTransformsRegistry = ComponentRegistry(TestComponents().registry.types + [
-    L2metTransformConfig.componentType,
-    LogToMetricTransformConfig.componentType,
-    LogfmtTransformConfig.componentType,
-    FilterTransformConfig.componentType,
-])
-
-/// Loads `src (static) → f (TYPE with options) → out (capture)`; `options` are YAML lines under `f:`.
-func loadMetricTransform(_ type: String, _ options: String, file: String = "t.yaml") -> ConfigLoader.Outcome {
-    let indented = options.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
-    let text = """
-        inputs:
-          src: { type: static }
-        transforms:
-          f:
-            type: \(type)
-            inputs: [src]
-        \(indented)
-        outputs:
-          out: { type: capture, inputs: [f] }
-        """
-    return ConfigLoader.load(text: text, file: file, registry: metricTransformsRegistry)
-}
-
 /// The config of `f` in a pipeline that must load without errors.
 func metricTransformConfig<C: ComponentConfig>(_ type: String, _ options: String, as _: C.Type,
                                                file: StaticString = #filePath, line: UInt = #line) -> C? {
-    let outcome = loadMetricTransform(type, options)
+    let outcome = loadTransform(type, options)
     XCTAssertEqual(outcome.errors.map(\.description), [], file: file, line: line)
     return outcome.config?.component("f")?.config as? C
 }

@@ -6,7 +6,7 @@ import XCTest
 /// Diagnostics of `log_to_metric` options, with exact text and position.
 final class LogToMetricConfigTests: XCTestCase {
     private func errors(_ options: String) -> [String] {
-        loadMetricTransform("log_to_metric", options).errors.map(\.description)
+        loadTransform("log_to_metric", options).errors.map(\.description)
     }
 
     func testAValidConfig() throws {

@@ -6,7 +6,9 @@ import XCTest
 /// The real transform types plus PipelineTesting's test types.
 let transformsRegistry = ComponentRegistry(TestComponents().registry.types + [
     FilterTransformConfig.componentType,
+    L2metTransformConfig.componentType,
     LogfmtTransformConfig.componentType,
+    LogToMetricTransformConfig.componentType,
 ])
 
 /// Loads a pipeline `src (static) → f (transform) → out (capture)` with `f` declared by `options`
