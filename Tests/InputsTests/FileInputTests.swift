@@ -35,6 +35,13 @@ final class FileInputTests: XCTestCase {
 
     private func savedCheckpoint() -> FileCheckpoint? { FileCheckpoint.load(checkpointPath) }
 
+    /// Waits until the input has read the file to its end and saved that position: it has
+    /// finished a poll cycle, so a duplicate it would emit has been emitted.
+    private func waitUntilCaughtUp() async throws {
+        let size = try fileSize(logPath)
+        try await eventually("the input saved its position at the end of the file") { self.savedCheckpoint()?.offset == size }
+    }
+
     private func fileSize(_ path: String) throws -> Int64 {
         (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? -1
     }
@@ -54,7 +61,8 @@ final class FileInputTests: XCTestCase {
 
     func testWaitsForTheFileToAppear() async throws {
         let pipeline = try await start()
-        try await Task.sleep(for: .milliseconds(30))
+        try await eventually("running before the file exists") { pipeline.topology.state == .running }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: logPath))
         try append("late\n", to: logPath)
         try await waitForMessages(pipeline, 1)
         try await pipeline.stop()
@@ -85,7 +93,7 @@ final class FileInputTests: XCTestCase {
         try FileManager.default.moveItem(atPath: logPath, toPath: logPath + ".2")
         try append(numberedLines("c", 0..<10), to: logPath)
         try await waitForMessages(pipeline, 110)
-        try await Task.sleep(for: .milliseconds(50))  // a duplicate would show up by now
+        try await waitUntilCaughtUp()
         try await pipeline.stop()
         let expected = (0..<60).map { "a-\($0)" } + (0..<40).map { "b-\($0)" } + (0..<10).map { "c-\($0)" }
         XCTAssertEqual(pipeline.capture().messages, expected)
@@ -115,7 +123,7 @@ final class FileInputTests: XCTestCase {
         try append("final\n", to: logPath)
         expected.append("final")
         try await waitForMessages(pipeline, expected.count)
-        try await Task.sleep(for: .milliseconds(30))
+        try await waitUntilCaughtUp()
         try await pipeline.stop()
         XCTAssertEqual(out.messages, expected)
     }
@@ -181,7 +189,7 @@ final class FileInputTests: XCTestCase {
         try append(numberedLines("line", 30..<45), to: logPath)
         let second = try await start()
         try await waitForMessages(second, 15)
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntilCaughtUp()
         try await second.stop()
         XCTAssertEqual(second.capture().messages, (30..<45).map { "line-\($0)" })
     }
@@ -221,7 +229,7 @@ final class FileInputTests: XCTestCase {
         try await eventually("checkpoint at end of file") { self.savedCheckpoint()?.offset == size }
         try append("new-0\nnew-1\n", to: logPath)
         try await waitForMessages(pipeline, 2)
-        try await Task.sleep(for: .milliseconds(30))
+        try await waitUntilCaughtUp()
         try await pipeline.stop()
         XCTAssertEqual(pipeline.capture().messages, ["new-0", "new-1"])
     }
