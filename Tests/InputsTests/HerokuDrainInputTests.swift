@@ -172,6 +172,9 @@ final class HerokuDrainInputTests: XCTestCase {
         XCTAssertEqual(try post(port, Self.body, headers: logplexHeaders(count: 5)).status, 204)
         try await eventually("3 events") { out.eventCount == 3 }
         XCTAssertEqual(metrics.errorCounter("msg_count_mismatch").load(ordering: .relaxed), 1)
+        XCTAssertEqual(try post(port, Self.body, headers: [("Logplex-Msg-Count", "three")]).status, 204)
+        try await eventually("6 events") { out.eventCount == 6 }
+        XCTAssertEqual(metrics.errorCounter("msg_count_mismatch").load(ordering: .relaxed), 2, "a count that is no number is a mismatch")
     }
 
     func testBodiesInOddSizedTCPChunks() async throws {

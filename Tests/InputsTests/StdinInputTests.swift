@@ -36,6 +36,15 @@ final class StdinInputTests: XCTestCase {
         XCTAssertEqual(metrics.errorCounter("truncated").load(ordering: .relaxed), 2)
     }
 
+    func testAReadErrorIsCountedAndEndsTheInput() async throws {
+        let directory = open(NSTemporaryDirectory(), O_RDONLY)  // read(2) on a directory fails: EISDIR
+        defer { close(directory) }
+        let pipeline = try await start(reading: directory)
+        try await pipeline.finished()
+        XCTAssertEqual(pipeline.metrics("src").errorCounter("read").load(ordering: .relaxed), 1)
+        XCTAssertEqual(pipeline.capture().eventCount, 0)
+    }
+
     func testShutdownStopsAnOpenInput() async throws {
         let pipe = Pipe()
         let pipeline = try await start(reading: pipe.fileHandleForReading.fileDescriptor)

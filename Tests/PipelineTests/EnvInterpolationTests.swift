@@ -65,6 +65,14 @@ final class EnvInterpolationTests: XCTestCase {
         ])
     }
 
+    func testUnterminatedReferenceIsAnError() {
+        let (outcome, _) = load(pipeline(source: "web-${NAME"), ["NAME": "x"])
+        XCTAssertNil(outcome.config)
+        XCTAssertEqual(outcome.diagnostics.map(\.description), [
+            "env.yaml:4:17: unterminated variable reference '${…' (missing '}'; write $${ for a literal ${)",
+        ])
+    }
+
     func testSeveralUnsetVariablesAreAllReported() {
         let text = "shutdown_timeout: ${T}\n" + pipeline(source: "${A}${B:-ok}${C}")
         let (outcome, _) = load(text, [:])

@@ -102,9 +102,9 @@ final class DrainRequestHandler: ChannelInboundHandler, @unchecked Sendable {
             state.parseErrors.wrappingIncrement(by: result.malformed, ordering: .relaxed)
             state.log.warning("\(result.malformed) malformed frame(s) kept as malformed events; first: \(result.firstProblem ?? "?")")
         }
-        if let declared = head.headers.first(name: "Logplex-Msg-Count").flatMap(Int.init), declared != result.frames {
+        if let header = head.headers.first(name: "Logplex-Msg-Count"), Int(header) != result.frames {
             state.countMismatches.wrappingIncrement(ordering: .relaxed)
-            state.log.warning("Logplex-Msg-Count says \(declared) but the body has \(result.frames) frames")
+            state.log.warning("Logplex-Msg-Count says '\(header)' but the body has \(result.frames) frames")
         }
         let deadline = now + state.config.backpressureWait.nanoseconds
         enqueue(context, head, result.batch, deadline: deadline)

@@ -42,16 +42,21 @@ public struct FileDescriptorLineInput: InputStage {
         let fd = self.fd
         let buffer = UncheckedBox(chunk)
         while !Task.isCancelled {
-            let n = try await NIOThreadPool.singleton.runIfActive { () -> Int in
+            // errno is per thread: the pool thread hands it back with the result.
+            let (n, error) = try await NIOThreadPool.singleton.runIfActive { () -> (Int, Int32) in
                 var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                 let ready = poll(&pfd, 1, 200)
-                if ready == 0 { return -2 }
+                if ready == 0 { return (-2, 0) }
                 let r = read(fd, buffer.value.baseAddress, chunkSize)
-                return r < 0 && errno == EINTR ? -2 : r
+                return r < 0 && errno == EINTR ? (-2, 0) : (r, r < 0 ? errno : 0)
             }
             if n == -2 { continue }
             var batch = LogBatch(capacity: 512)
             let now = WallClock.nanoseconds()
+            if n < 0 {
+                context.metrics.errorCounter("read").wrappingIncrement(ordering: .relaxed)
+                context.logger.error("reading file descriptor \(fd) failed: \(String(cString: strerror(error))); the input ends")
+            }
             if n <= 0 {
                 let before = framer.truncatedLines
                 framer.flush(timestamp: now, into: &batch)

@@ -51,7 +51,13 @@ struct EnvInterpolation {
                 map.record(originalStart: i, originalEnd: i + 2, outputStart: output.count, outputLength: 1, fromEnvironment: false)
                 output.append(UInt8(ascii: "$")); i += 2; continue
             }
-            guard input[i + 1] == UInt8(ascii: "{"), let close = input[(i + 2)...].firstIndex(of: UInt8(ascii: "}")) else {
+            guard input[i + 1] == UInt8(ascii: "{") else {
+                output.append(b); i += 1; continue
+            }
+            let lineEnd = input[(i + 2)...].firstIndex(of: UInt8(ascii: "\n")) ?? input.count
+            guard let close = input[(i + 2)..<lineEnd].firstIndex(of: UInt8(ascii: "}")) else {
+                failures.append(Failure(line: line, column: i - lineStart + 1,
+                                        message: "unterminated variable reference '${…' (missing '}'; write $${ for a literal ${)"))
                 output.append(b); i += 1; continue
             }
             let body = String(decoding: input[(i + 2)..<close], as: UTF8.self)

@@ -25,6 +25,8 @@ public struct LogfmtTransformConfig: ComponentConfig {
 public struct LogfmtTransform: TransformStage {
     let field: FieldName
     private var pairs: [LogfmtScanner.Pair] = []
+    /// Reused for unescaping quoted values, so an escaped value costs no allocation.
+    private var scratch: [UInt8] = []
 
     public init(field: FieldName) {
         self.field = field
@@ -61,9 +63,9 @@ public struct LogfmtTransform: TransformStage {
             let key = ByteSpan(offset: base + pair.key.lowerBound, length: pair.key.count)
             var value = ByteSpan(offset: base + pair.value.lowerBound, length: pair.value.count)
             if pair.hasEscapes {
-                var unescaped: [UInt8] = []
-                logs.withBytes(value) { raw in LogfmtScanner.unescape(raw) { unescaped.append(contentsOf: $0) } }
-                value = unescaped.withUnsafeBytes { logs.store($0) }
+                scratch.removeAll(keepingCapacity: true)
+                logs.withBytes(value) { raw in LogfmtScanner.unescape(raw) { scratch.append(contentsOf: $0) } }
+                value = scratch.withUnsafeBytes { logs.store($0) }
             }
             logs.setField(i, keySpan: key, .bytes(value))
         }
