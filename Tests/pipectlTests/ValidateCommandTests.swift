@@ -179,10 +179,21 @@ final class ValidateCommandTests: XCTestCase {
         XCTAssertTrue(lines(result.stderr).first?.hasPrefix("g.yaml:2:16: inputs.src.type: unknown input type 'nope'") == true, result.stderr)
     }
 
-    func testVersion() throws {
+    func testVersionNamesThisMachinesArchitectureAndTheCompiler() throws {
         let result = try pipectl(["version"], in: dir)
         XCTAssertEqual(result.status, 0)
-        XCTAssertNotNil(result.stdout.range(of: #"^pipectl \d+\.\d+\.\d+ \((debug|release), linux-[a-z0-9_]+, swift 6\)\n$"#,
+        XCTAssertNotNil(result.stdout.range(of: #"^pipectl \d+\.\d+\.\d+ \((debug|release), linux-[a-z0-9_]+, swift \d+\.\d+( or later)?\)\n$"#,
                                             options: .regularExpression), result.stdout)
+        let uname = Process()
+        uname.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        uname.arguments = ["uname", "-m"]
+        let pipe = Pipe()
+        uname.standardOutput = pipe
+        try uname.run()
+        let machine = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        uname.waitUntilExit()
+        XCTAssertFalse(machine.isEmpty)
+        XCTAssertTrue(result.stdout.contains(", linux-\(machine), "), "uname -m says \(machine): \(result.stdout)")
     }
 }
