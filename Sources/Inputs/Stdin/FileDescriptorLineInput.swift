@@ -4,25 +4,6 @@ import Glibc
 import NIOPosix
 import Pipeline
 
-/// `stdin`: newline-delimited logs from standard input; the input ends at end of file.
-///
-/// - max_line_bytes (size, default 64KiB): longer lines are cut and counted (`errors{kind="truncated"}`).
-public struct StdinInputConfig: ComponentConfig {
-    public static let componentType = ComponentType(name: "stdin", role: .input, produces: .fixed(.log)) {
-        StdinInputConfig(reader: $0)
-    }
-
-    let maxLineBytes: Int
-
-    init(reader: ConfigReader) {
-        maxLineBytes = reader.size("max_line_bytes", default: 64 * 1024)
-    }
-
-    public func makeStage(_ context: StageContext) throws -> Stage {
-        .input(FileDescriptorLineInput(fd: STDIN_FILENO, maxLineBytes: maxLineBytes))
-    }
-}
-
 /// Reads lines from a file descriptor (off the cooperative pool) until end of file or cancellation.
 public struct FileDescriptorLineInput: InputStage {
     let fd: Int32
@@ -80,7 +61,7 @@ public struct FileDescriptorLineInput: InputStage {
 }
 
 /// Carries a pointer into a thread-pool closure; the caller keeps it alive across the await.
-struct UncheckedBox<T>: @unchecked Sendable {
+private struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
 }
