@@ -58,6 +58,65 @@ final class L2metFlushTests: XCTestCase {
         XCTAssertEqual(rest.timestamps, [t0ms + 20_000])
     }
 
+    func testFinishStampsThePartialWindowAtTheFlushTimeNotItsEnd() {
+        let flush = at(30.5)
+        var (stage, _, _) = makeL2met(clock: { flush })
+        _ = runTransform(&stage, drainBatch([DrainLine(at(10), "app", "web.1", "count#a=1")]))
+        let rest = finish(&stage)
+        XCTAssertEqual(rest.lines, [#"a_total{dyno="web.1"} 1"#])
+        XCTAssertEqual(rest.timestamps, [t0ms + 30_500], "the window [0, 60) ends 29.5 s after the flush")
+    }
+
+    func testARestartWithinAWindowWritesTwoTimestamps() {
+        let shutdown = at(20)
+        var (before, _, _) = makeL2met(clock: { shutdown })
+        _ = runTransform(&before, drainBatch([DrainLine(at(10), "app", "web.1", "count#a=1")]))
+        let first = finish(&before)
+        var (after, _, _) = makeL2met()
+        _ = runTransform(&after, drainBatch([DrainLine(at(25), "app", "web.1", "count#a=1")]))
+        let second = tick(&after, at(60))
+        XCTAssertEqual(first.timestamps, [t0ms + 20_000])
+        XCTAssertEqual(second.timestamps, [t0ms + 60_000])
+    }
+
+    func testFinishKeepsTheEndStampOfWindowsThatAlreadyClosed() {
+        let flush = at(61)
+        var (stage, _, _) = makeL2met("allowed_lateness: 2s", clock: { flush })
+        _ = runTransform(&stage, drainBatch([
+            DrainLine(at(10), "app", "web.1", "count#a=1"),
+            DrainLine(at(60.5), "app", "web.1", "count#a=1"),
+        ]))
+        let rest = finish(&stage)
+        XCTAssertEqual(rest.lines, [#"a_total{dyno="web.1"} 1"#, #"a_total{dyno="web.1"} 2"#])
+        XCTAssertEqual(rest.timestamps, [t0ms + 60_000, t0ms + 61_000], "[0, 60) waited for lateness; [60, 120) is partial")
+    }
+
+    func testFinishFoldsValuesAheadOfTheClockIntoThePartialWindow() {
+        let flush = at(59.5)
+        var (stage, _, _) = makeL2met(clock: { flush })
+        _ = runTransform(&stage, drainBatch([
+            DrainLine(at(50), "app", "web.1", "count#a=1 sample#s=1 measure#m=1"),
+            DrainLine(at(61), "app", "web.1", "count#a=2 sample#s=2 measure#m=3"),
+        ]))
+        let rest = finish(&stage)
+        XCTAssertEqual(rest.lines.filter { !$0.contains("quantile") }, [
+            #"a_total{dyno="web.1"} 3"#, #"m_count{dyno="web.1"} 2"#, #"m_max{dyno="web.1"} 3"#,
+            #"m_min{dyno="web.1"} 1"#, #"m_sum{dyno="web.1"} 4"#, #"s{dyno="web.1"} 2"#,
+        ], "one sample per series: two at the same timestamp would be duplicates")
+        XCTAssertEqual(rest.timestamps, [t0ms + 59_500])
+    }
+
+    func testFinishInTheFirstMillisecondOfAWindowStampsAfterTheClosedOne() {
+        let flush = at(60.0004)
+        var (stage, _, _) = makeL2met(clock: { flush })
+        _ = runTransform(&stage, drainBatch([DrainLine(at(59), "app", "web.1", "count#a=1")]))
+        XCTAssertEqual(tick(&stage, at(60)).timestamps, [t0ms + 60_000])
+        _ = runTransform(&stage, drainBatch([DrainLine(at(59.5), "app", "web.1", "count#a=1")]))
+        let rest = finish(&stage)
+        XCTAssertEqual(rest.lines, [#"a_total{dyno="web.1"} 2"#])
+        XCTAssertEqual(rest.timestamps, [t0ms + 60_001], "a millisecond after the closed window, never on its stamp")
+    }
+
     func testIdleSeriesExpireAndRestart() {
         var (stage, _, _) = makeL2met("series_ttl: 2m")
         _ = runTransform(&stage, drainBatch([DrainLine(at(10), "app", "web.1", "count#x=5 count#y=1")]))

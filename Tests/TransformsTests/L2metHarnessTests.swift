@@ -13,15 +13,16 @@ func metricTransformConfig<C: ComponentConfig>(_ type: String, _ options: String
 }
 
 /// An l2met stage built from `options`, its counters and its log. Windows close exactly at
-/// their end (`allowed_lateness: 0s`) unless `options` says otherwise.
-func makeL2met(_ options: String = "",
+/// their end (`allowed_lateness: 0s`) unless `options` says otherwise; `clock` (Unix ns) is
+/// what `finish` reads as the flush time.
+func makeL2met(_ options: String = "", clock: @escaping @Sendable () -> Int64 = { WallClock.nanoseconds() },
                file: StaticString = #filePath, line: UInt = #line) -> (L2metTransform, ComponentMetrics, LogCapture) {
     let withLateness = options.contains("allowed_lateness") ? options
         : (options.isEmpty ? "allowed_lateness: 0s" : options + "\nallowed_lateness: 0s")
     let config = metricTransformConfig("l2met", withLateness, as: L2metTransformConfig.self, file: file, line: line)!
     let metrics = ComponentMetrics(id: "f")
     let logs = LogCapture()
-    return (config.makeTransform(metrics: metrics, logger: logs.logger()), metrics, logs)
+    return (config.makeTransform(metrics: metrics, logger: logs.logger(), clock: clock), metrics, logs)
 }
 
 /// A log line as the Heroku drain hands it on: MSG as the message, header fields as known fields.

@@ -147,6 +147,42 @@ struct L2metAggregator: Sendable {
         if slot < UInt64(maxSamples) { windows[w].cells[c].values[Int(slot)] = value }
     }
 
+    /// Moves the values of every window starting after `start` into the window starting at
+    /// `start` (shutdown: values stamped ahead of the clock join the partial window, so each
+    /// series is emitted once at the flush time instead of twice with the same timestamp).
+    /// Quantiles then draw on the values each window kept, not a fresh reservoir sample.
+    mutating func fold(after start: Int64) {
+        guard let last = windows.last, last.start > start else { return }
+        let target = window(start)
+        while windows.count > target + 1 {
+            var source = windows.remove(at: target + 1)
+            for s in source.cells.indices {
+                merge(source.cells[s], buckets: source.bucketCounts, into: target)
+                spares.recycle(&source.cells[s])
+            }
+            spareWindows.append(source)
+        }
+    }
+
+    /// Adds a later window's `cell` (its per-bucket counts in `pool`) to its series' cell in window `w`.
+    private mutating func merge(_ cell: L2metCell, buckets pool: [UInt64], into w: Int) {
+        let (_, c) = self.cell(for: cell.series, start: windows[w].start)
+        windows[w].cells[c].count += cell.count
+        windows[w].cells[c].sum += cell.sum
+        windows[w].cells[c].min = min(windows[w].cells[c].min, cell.min)
+        windows[w].cells[c].max = max(windows[w].cells[c].max, cell.max)
+        if cell.count > 0 { windows[w].cells[c].last = cell.last }
+        for value in cell.values { offer(value, window: w, cell: c) }
+        for hash in cell.uniques where windows[w].cells[c].uniques.count < maxSamples {
+            windows[w].cells[c].uniques.insert(hash)
+        }
+        if cell.bucketOffset >= 0 {
+            let from = Int(cell.bucketOffset)
+            let to = Int(windows[w].cells[c].bucketOffset)
+            for b in 0...bounds.count { windows[w].bucketCounts[to + b] += pool[from + b] }
+        }
+    }
+
     /// Closes every window starting before `limit`, oldest first, handing each cell to
     /// `emit` after adding it to its series' cumulative totals; then forgets idle series.
     mutating func flush(before limit: Int64,

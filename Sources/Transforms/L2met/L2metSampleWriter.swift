@@ -2,7 +2,7 @@ import Pipeline
 
 /// Writes flushed l2met cells as metric samples, in batches of at most `batchLimit` samples.
 ///
-/// Per series and window, timestamps at the window's end:
+/// Per series and window, at the timestamp the transform gives (a closed window's end):
 ///
 ///     measure   NAME_count, NAME_sum (summary, cumulative), NAME{quantile="…"} (per window),
 ///               NAME_min, NAME_max (gauges, per window)
@@ -40,9 +40,9 @@ struct L2metSampleWriter {
         slotNames = Array(repeating: nil, count: labels.names.count)
     }
 
-    /// Writes the samples of one series for one window ending at `end` (Unix ns).
-    mutating func write(_ series: L2metSeries, key: [UInt8], cell: inout L2metCell, end: Int64) {
-        let ms = end / 1_000_000
+    /// Writes the samples of one series for one window, stamped at `timestamp` (Unix ns).
+    mutating func write(_ series: L2metSeries, key: [UInt8], cell: inout L2metCell, timestamp: Int64) {
+        let ms = timestamp / 1_000_000
         prepareLabels(key, from: series.labelStart)
         let base = key[1..<(series.labelStart - 1)]
         switch series.kind {

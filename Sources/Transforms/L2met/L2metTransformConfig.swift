@@ -10,7 +10,14 @@ import Pipeline
 ///   event's own timestamp; a window is emitted once the wall clock passes its end (at most
 ///   a second late), timestamped at its end. A late value, whose window was already emitted,
 ///   is counted in the oldest open window: its count and sum reach the cumulative totals,
-///   its quantile/min/max/last/distinct contribution lands in that window.
+///   its quantile/min/max/last/distinct contribution lands in that window. At shutdown,
+///   windows already past their end keep that stamp; the partial window is emitted at once,
+///   timestamped at the flush time (to the millisecond), never its end in the future, so it
+///   is queryable at once and a restart within the window writes a later timestamp instead of
+///   the same one twice. Values stamped ahead of the clock join the partial window. Only a
+///   flush within the first millisecond after a tick emitted the window before it (possible
+///   with `allowed_lateness: 0s`) is stamped that millisecond later, so no two windows of a
+///   series share a timestamp.
 /// - units (normalize|keep, default normalize): `normalize` converts `ns`/`us`/`ms`/`s` to
 ///   seconds (suffix `_seconds`) and `B`/`bytes`/`kB`/`KB`/`MB`/`GB` to bytes, 1024-based as
 ///   Heroku reports memory (suffix `_bytes`); any other unit becomes a suffix (`_pages`).
@@ -91,9 +98,11 @@ public struct L2metTransformConfig: ComponentConfig {
         .transform(makeTransform(metrics: context.metrics, logger: context.logger))
     }
 
-    /// The stage, with what it needs from the stage context.
-    func makeTransform(metrics: ComponentMetrics, logger: Logger) -> L2metTransform {
+    /// The stage, with what it needs from the stage context and a clock (Unix ns) for tests.
+    func makeTransform(metrics: ComponentMetrics, logger: Logger,
+                       clock: @escaping @Sendable () -> Int64 = { WallClock.nanoseconds() }) -> L2metTransform {
         L2metTransform(config: self, problems: L2metProblems(metrics: metrics, log: RateLimitedLogger(logger: logger),
-                                                             maxSeries: maxSeries))
+                                                             maxSeries: maxSeries),
+                       clock: clock)
     }
 }
