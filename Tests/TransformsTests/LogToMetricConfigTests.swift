@@ -25,6 +25,23 @@ final class LogToMetricConfigTests: XCTestCase {
                        [.literal(Array("x-".utf8)), .field(FieldName("c")), .literal(Array("-y".utf8))])
         XCTAssertNil(config.rules[1].field)
         XCTAssertEqual(config.maxSeries, 100_000)
+        XCTAssertEqual(config.flushInterval, .seconds(10))
+    }
+
+    func testFlushInterval() throws {
+        let config = try XCTUnwrap(metricTransformConfig("log_to_metric", """
+            flush_interval: 30s
+            metrics: [{ type: counter, name: n_total }]
+            """, as: LogToMetricTransformConfig.self))
+        XCTAssertEqual(config.flushInterval, .seconds(30))
+        XCTAssertEqual(errors("""
+            flush_interval: soon
+            metrics: [{ type: counter, name: n_total }]
+            """), [#"t.yaml:7:21: transforms.f.flush_interval: expected a duration like "15s" or "500ms", got 'soon'"#])
+        XCTAssertEqual(errors("""
+            flush_interval: 100ms
+            metrics: [{ type: counter, name: n_total }]
+            """), ["t.yaml:7:21: transforms.f.flush_interval: must be at least 1s, got '100ms'"])
     }
 
     func testUnknownType() {

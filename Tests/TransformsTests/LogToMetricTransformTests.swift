@@ -3,7 +3,8 @@ import PipelineTesting
 @testable import Transforms
 import XCTest
 
-/// `log_to_metric` on router lines parsed by `logfmt`: counters, gauges, histograms, labels, limits.
+/// `log_to_metric` on router lines parsed by `logfmt`: counters, gauges, histograms, labels, limits,
+/// and when it emits (once per tick per touched series, and at `finish`).
 final class LogToMetricTransformTests: XCTestCase {
     private let t0 = L2metTransformTests.t0
     private let t0ms = L2metTransformTests.t0ms
@@ -13,6 +14,15 @@ final class LogToMetricTransformTests: XCTestCase {
         let metrics = ComponentMetrics(id: "f")
         let logs = LogCapture()
         return (config.makeTransform(metrics: metrics, logger: logs.logger(), clock: { clock }), metrics, logs)
+    }
+
+    /// Processes `batches`, checking that none emits anything, then ticks: what one flush emits.
+    private func flushed(_ stage: inout LogToMetricTransform, _ batches: EventBatch...,
+                         file: StaticString = #filePath, line: UInt = #line) -> Emitted {
+        for batch in batches {
+            XCTAssertEqual(renderSamples(runTransform(&stage, batch)), [], "emitted before the tick", file: file, line: line)
+        }
+        return tick(&stage, 0)
     }
 
     /// Drain lines with their logfmt pairs as fields, as `logfmt` → `log_to_metric` sees them.
@@ -41,11 +51,11 @@ final class LogToMetricTransformTests: XCTestCase {
 
     func testRouterLinesBecomeRequestCountersAndDurationHistograms() {
         var (stage, _, _) = make(routerMetrics)
-        let out = emitted(runTransform(&stage, parsed([
+        let out = flushed(&stage, parsed([
             router(1, "GET", status: 200, service: "23ms"),
             router(2, "GET", status: 200, service: "5ms"),
             router(3, "POST", status: 503, service: "30000ms", dyno: "web.2"),
-        ])))
+        ]))
         XCTAssertEqual(out.lines, [
             #"http_request_duration_seconds_bucket{le="+Inf",route="GET /"} 2"#,
             #"http_request_duration_seconds_bucket{le="+Inf",route="POST /"} 1"#,
@@ -65,20 +75,78 @@ final class LogToMetricTransformTests: XCTestCase {
         XCTAssertEqual(out.timestamps, [t0ms + 2000, t0ms + 3000])
     }
 
-    func testCountersAndHistogramsAreCumulativeAcrossBatchesAndOnlyTouchedSeriesAreEmitted() {
+    func testBatchesEmitNothingUntilTheTickThenOneSampleSetPerSeries() {
         var (stage, _, _) = make(routerMetrics)
-        _ = runTransform(&stage, parsed([router(1, "GET", status: 200, service: "23ms")]))
-        let second = emitted(runTransform(&stage, parsed([
+        let out = flushed(&stage,
+                          parsed([router(1, "GET", status: 200, service: "23ms")]),
+                          parsed([router(2, "GET", status: 200, service: "2ms"), router(3, "GET", status: 200, service: "2s")]),
+                          parsed([router(4, "GET", status: 200, service: "5ms")]))
+        XCTAssertEqual(out.lines.filter { !$0.contains("_bucket") }, [
+            #"http_request_duration_seconds_count{route="GET /"} 4"#,
+            #"http_request_duration_seconds_sum{route="GET /"} \#(0.023 + 0.002 + 2 + 0.005)"#,
+            #"http_requests_total{dyno="web.1",method="GET",status="200"} 4"#,
+        ], "one sample per series, with the values after the last batch")
+        XCTAssertEqual(out.lines.filter { $0.contains("_bucket") }.count, 4)
+        XCTAssertEqual(out.timestamps, [t0ms + 4000])
+    }
+
+    func testCountersAndHistogramsAreCumulativeAcrossTicks() {
+        var (stage, _, _) = make(routerMetrics)
+        _ = flushed(&stage, parsed([router(1, "GET", status: 200, service: "23ms")]))
+        let second = flushed(&stage, parsed([
             router(2, "GET", status: 200, service: "2ms"), router(3, "GET", status: 200, service: "2s"),
-        ])))
+        ]))
         XCTAssertEqual(second.lines.filter { !$0.contains("_bucket") }, [
             #"http_request_duration_seconds_count{route="GET /"} 3"#,
             #"http_request_duration_seconds_sum{route="GET /"} \#(0.023 + 0.002 + 2)"#,
             #"http_requests_total{dyno="web.1",method="GET",status="200"} 3"#,
         ])
         XCTAssertEqual(second.timestamps, [t0ms + 3000])
-        let third = emitted(runTransform(&stage, parsed([router(4, "PUT", status: 201, service: "1ms")])))
-        XCTAssertFalse(third.lines.contains { $0.contains("GET") }, "\(third.lines)")
+    }
+
+    func testUntouchedSeriesAreNotReemitted() {
+        var (stage, _, _) = make(routerMetrics)
+        _ = flushed(&stage, parsed([router(1, "GET", status: 200, service: "23ms")]))
+        let second = flushed(&stage, parsed([router(2, "PUT", status: 201, service: "1ms")]))
+        XCTAssertEqual(second.lines.filter { !$0.contains("_bucket") }, [
+            #"http_request_duration_seconds_count{route="PUT /"} 1"#,
+            #"http_request_duration_seconds_sum{route="PUT /"} 0.001"#,
+            #"http_requests_total{dyno="web.1",method="PUT",status="201"} 1"#,
+        ])
+        XCTAssertEqual(tick(&stage, 0).lines, [], "nothing touched since the last tick")
+    }
+
+    func testFinishEmitsWhatWasTouchedSinceTheLastTick() {
+        var (stage, _, _) = make(routerMetrics)
+        _ = flushed(&stage, parsed([router(1, "GET", status: 200, service: "23ms")]))
+        XCTAssertEqual(runTransform(&stage, parsed([router(2, "PUT", status: 201, service: "1ms")])).count, 0)
+        var output = TransformOutput()
+        stage.finish(into: &output)
+        let rest = emitted(output.batches.map(\.batch))
+        XCTAssertEqual(rest.lines.filter { !$0.contains("_bucket") }, [
+            #"http_request_duration_seconds_count{route="PUT /"} 1"#,
+            #"http_request_duration_seconds_sum{route="PUT /"} 0.001"#,
+            #"http_requests_total{dyno="web.1",method="PUT",status="201"} 1"#,
+        ])
+        output = TransformOutput()
+        stage.finish(into: &output)
+        XCTAssertEqual(output.batches.count, 0, "a second finish has nothing left")
+    }
+
+    func testTicksEveryFlushInterval() {
+        XCTAssertEqual(make(routerMetrics).0.tickInterval, .seconds(10))
+        XCTAssertEqual(make("flush_interval: 1m\n" + routerMetrics).0.tickInterval, .seconds(60))
+    }
+
+    func testALateEventStampsAfterTheSeriesPreviousSample() {
+        var (stage, _, _) = make("""
+            metrics:
+              - { type: gauge, name: depth, field: depth }
+            """)
+        _ = flushed(&stage, parsed([DrainLine(t0 + 5_000_000_000, "app", "worker.1", "depth=5")]))
+        let late = flushed(&stage, parsed([DrainLine(t0 + 2_000_000_000, "app", "worker.1", "depth=7")]))
+        XCTAssertEqual(late.lines, ["depth 7"])
+        XCTAssertEqual(late.timestamps, [t0ms + 5001], "neither back in time nor on the sample already sent")
     }
 
     func testCounterWithoutFieldCountsEventsAndWithAFieldAddsIt() {
@@ -87,11 +155,11 @@ final class LogToMetricTransformTests: XCTestCase {
               - { type: counter, name: lines_total, labels: { kind: "proc-{{procid}}" } }
               - { type: counter, name: bytes_total, field: bytes }
             """)
-        let out = emitted(runTransform(&stage, parsed([
+        let out = flushed(&stage, parsed([
             router(1, "GET", status: 200, service: "1ms"),
             DrainLine(t0, "app", "web.1", "bytes=2KB"),
             DrainLine(t0, "app", "web.1", "no numbers here"),
-        ])))
+        ]))
         XCTAssertEqual(out.lines, [
             #"bytes_total 2704"#,
             #"lines_total{kind="proc-router"} 1"#,
@@ -99,16 +167,16 @@ final class LogToMetricTransformTests: XCTestCase {
         ])
     }
 
-    func testGaugeIsTheLastValueOfTheBatch() {
+    func testGaugeIsTheLastValueBeforeTheTick() {
         var (stage, _, _) = make("""
             metrics:
               - { type: gauge, name: queue_depth, field: depth, labels: { queue: "{{queue}}" } }
             """)
-        let out = emitted(runTransform(&stage, parsed([
+        let out = flushed(&stage, parsed([
             DrainLine(t0, "app", "worker.1", "queue=mail depth=5"),
             DrainLine(t0 + 1_000_000_000, "app", "worker.1", "queue=mail depth=-2"),
             DrainLine(t0, "app", "worker.1", "queue=sms depth=1.5"),
-        ])))
+        ]))
         XCTAssertEqual(out.lines, [#"queue_depth{queue="mail"} -2"#, #"queue_depth{queue="sms"} 1.5"#])
         XCTAssertEqual(out.timestamps, [t0ms, t0ms + 1000])
     }
@@ -121,11 +189,11 @@ final class LogToMetricTransformTests: XCTestCase {
                 labels: { code: "{{code}}" }
                 when: { all: [ { field: procid, equals: router }, { field: status, gte: 500 } ] }
             """)
-        let out = emitted(runTransform(&stage, parsed([
+        let out = flushed(&stage, parsed([
             router(1, "GET", status: 200, service: "1ms"),
             DrainLine(t0, "heroku", "router", #"at=error code=H12 desc="Request timeout" method=GET path="/" connect= service=30000ms status=503"#),
             DrainLine(t0, "app", "web.1", "status=500 code=X"),
-        ])))
+        ]))
         XCTAssertEqual(out.lines, [#"errors_total{code="H12"} 1"#])
     }
 
@@ -135,10 +203,10 @@ final class LogToMetricTransformTests: XCTestCase {
               - { type: histogram, name: d_seconds, field: service }
               - { type: counter, name: c_total, field: n }
             """)
-        let out = emitted(runTransform(&stage, parsed([
+        let out = flushed(&stage, parsed([
             DrainLine(t0, "app", "web.1", "service=fast n=-1"),
             DrainLine(t0, "app", "web.1", "service= n=2"),
-        ])))
+        ]))
         XCTAssertEqual(out.lines, ["c_total 2"])
         XCTAssertEqual(metrics.errorCounts.map { "\($0.0)=\($0.1)" }, ["invalid_value=2"])
         XCTAssertEqual(logs.messages, ["skipped d_seconds: service=fast: not a number",
@@ -151,9 +219,9 @@ final class LogToMetricTransformTests: XCTestCase {
             metrics:
               - { type: counter, name: by_dyno_total, labels: { dyno: "{{procid}}" } }
             """)
-        let out = emitted(runTransform(&stage, parsed(["web.1", "web.2", "web.3", "web.1", "web.4"].map {
+        let out = flushed(&stage, parsed(["web.1", "web.2", "web.3", "web.1", "web.4"].map {
             DrainLine(t0, "app", $0, "x=1")
-        })))
+        }))
         XCTAssertEqual(out.lines, [#"by_dyno_total{dyno="web.1"} 2"#, #"by_dyno_total{dyno="web.2"} 1"#])
         XCTAssertEqual(metrics.dropCounts.map { "\($0.0)=\($0.1)" }, ["max_series=2"])
     }
@@ -168,7 +236,7 @@ final class LogToMetricTransformTests: XCTestCase {
         _ = runTransform(&stage, parsed([DrainLine(t0, "app", "web.1", "x=1")]))
         var output = TransformOutput()
         stage.tick(now: 120_000_000_000, into: &output)
-        let out = emitted(runTransform(&stage, parsed([DrainLine(t0, "app", "web.2", "x=1")])))
+        let out = flushed(&stage, parsed([DrainLine(t0, "app", "web.2", "x=1")]))
         XCTAssertEqual(out.lines, [#"by_dyno_total{dyno="web.2"} 1"#])
         XCTAssertEqual(metrics.dropCounts.map { "\($0.0)=\($0.1)" }, ["max_series=0"])
     }

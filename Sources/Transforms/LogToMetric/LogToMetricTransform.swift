@@ -9,15 +9,22 @@ struct LogToMetricSeries: Sendable {
     var count: UInt64 = 0
     var sum: Double = 0
     var buckets: [UInt64] = []
-    /// Unix ns of the latest event that touched the series.
-    var timestamp: Int64 = 0
+    /// Unix ns of the latest event that touched the series (the latest by time, not by order).
+    var timestamp: Int64 = .min
+    /// Unix ns of the last sample emitted (the next one goes at least a millisecond later).
+    var emitted: Int64 = .min
     /// Wall clock (Unix ns) of the batch that last touched it, for `series_ttl`.
     var lastSeen: Int64 = 0
+    /// Touched since the last tick: in the stage's list of series to emit.
     var touched = false
     var live = true
 }
 
-/// The running `log_to_metric` stage: updates series per event, emits touched series per batch.
+/// The running `log_to_metric` stage: updates series per event; every `flush_interval`
+/// (`tick`) emits each series touched since the last tick, once, with its current values.
+///
+/// A drain delivers a batch about every second per dyno; emitting per batch sent the same
+/// cumulative series to remote-write that often. `finish` emits what is still unsent.
 public struct LogToMetricTransform: TransformStage {
     private let rules: [LogToMetricRule]
     private let maxSeries: Int
@@ -29,11 +36,12 @@ public struct LogToMetricTransform: TransformStage {
     private var touched: [Int32] = []
     private var key: [UInt8] = []
     private var nextExpiry: Int64 = .min
-    public let tickInterval: Duration? = .seconds(60)
+    public let tickInterval: Duration?
 
-    init(rules: [LogToMetricRule], maxSeries: Int, ttl: Int64, problems: L2metProblems,
+    init(rules: [LogToMetricRule], flushInterval: Duration, maxSeries: Int, ttl: Int64, problems: L2metProblems,
          clock: @escaping @Sendable () -> Int64) {
         self.rules = rules
+        tickInterval = flushInterval
         self.maxSeries = maxSeries
         self.ttl = ttl
         self.problems = problems
@@ -46,18 +54,31 @@ public struct LogToMetricTransform: TransformStage {
         for i in 0..<logs.count {
             for r in rules.indices { apply(r, logs, i, now: now) }
         }
-        var writer = LogToMetricWriter()
-        for id in touched {
-            series[Int(id)].touched = false
-            writer.write(series[Int(id)], rule: rules[series[Int(id)].rule], key: index.key(id))
-        }
-        touched.removeAll(keepingCapacity: true)
-        for batch in writer.take() { output.emit(.metrics(batch)) }
         if now >= nextExpiry { expire(now) }
     }
 
     public mutating func tick(now: Int64, into output: inout TransformOutput) {
+        emitTouched(into: &output)
         if now >= nextExpiry { expire(now) }
+    }
+
+    public mutating func finish(into output: inout TransformOutput) {
+        emitTouched(into: &output)
+    }
+
+    /// Emits every series touched since the last call, once, stamped at its latest event and
+    /// at least a millisecond after its previous sample: a late event must not write a sample
+    /// before or on one already sent (remote-write receivers reject both).
+    private mutating func emitTouched(into output: inout TransformOutput) {
+        var writer = LogToMetricWriter()
+        for id in touched {
+            let stamp = max(series[Int(id)].timestamp, series[Int(id)].emitted + 1_000_000)
+            series[Int(id)].touched = false
+            series[Int(id)].emitted = stamp
+            writer.write(series[Int(id)], rule: rules[series[Int(id)].rule], key: index.key(id), timestamp: stamp)
+        }
+        touched.removeAll(keepingCapacity: true)
+        for batch in writer.take() { output.emit(.metrics(batch)) }
     }
 
     /// Applies metric `r` to event `i`.
@@ -84,7 +105,7 @@ public struct LogToMetricTransform: TransformStage {
         }
         guard let id = seriesID(rule) else { return }
         Self.update(&series[Int(id)], rule, value: value)
-        series[Int(id)].timestamp = logs.records[i].timestamp
+        series[Int(id)].timestamp = max(series[Int(id)].timestamp, logs.records[i].timestamp)
         series[Int(id)].lastSeen = now
         if !series[Int(id)].touched {
             series[Int(id)].touched = true
@@ -153,10 +174,10 @@ public struct LogToMetricTransform: TransformStage {
         return number
     }
 
-    /// Forgets series not touched for `series_ttl`.
+    /// Forgets series not touched for `series_ttl` (never one still waiting to be emitted).
     private mutating func expire(_ now: Int64) {
         nextExpiry = now + min(ttl, 60_000_000_000)
-        for id in series.indices where series[id].live && series[id].lastSeen <= now - ttl {
+        for id in series.indices where series[id].live && !series[id].touched && series[id].lastSeen <= now - ttl {
             index.remove(Int32(id))
             series[id].live = false
             series[id].buckets = []

@@ -28,18 +28,25 @@ import Pipeline
 ///     allowed around; a label that renders empty is left off.
 ///   - buckets (list of numbers, default 0.005 … 10): histogram upper bounds, increasing.
 ///   - when (condition, default always): as `filter`'s `condition`.
+/// - flush_interval (duration, default 10s, at least 1s): how often series are emitted. Each
+///   series touched since the previous flush is emitted once, with its current values; an
+///   untouched series is not repeated. 10s is a tenth of the samples per-batch emission sent
+///   (a drain posts about every second), yet keeps about six points in a `rate(…[1m])`
+///   window and stays finer than the usual 15s–60s dashboard resolution.
 /// - max_series (integer, default 100000): distinct series across all metrics; a value of a
 ///   new series over the limit is dropped and counted (drop counter `max_series`).
 /// - series_ttl (duration, default 1h): a series without values for this long is forgotten.
 ///
-/// State is kept per series across batches: counters and histograms are cumulative. After
-/// each batch, every series it touched is emitted once, timestamped with the time of the
-/// last event that touched it (a gauge carries that event's value).
+/// State is kept per series across batches: counters and histograms are cumulative, a gauge
+/// is its last value. A sample is timestamped with the latest event time that touched the
+/// series, and at least a millisecond after the series' previous sample, so a late event
+/// never writes a sample before or on one already sent. Shutdown emits what is unsent.
 public struct LogToMetricTransformConfig: ComponentConfig {
     public static let componentType = ComponentType(name: "log_to_metric", role: .transform, accepts: .log,
                                                     produces: .fixed(.metric)) { LogToMetricTransformConfig(reader: $0) }
 
     let rules: [LogToMetricRule]
+    let flushInterval: Duration
     let maxSeries: Int
     let seriesTTL: Duration
 
@@ -59,6 +66,7 @@ public struct LogToMetricTransformConfig: ComponentConfig {
             rules.append(rule)
         }
         self.rules = rules
+        flushInterval = reader.duration("flush_interval", default: .seconds(10), minimum: .seconds(1))
         maxSeries = reader.int("max_series", default: 100_000, range: 1...100_000_000)
         seriesTTL = reader.duration("series_ttl", default: .seconds(3600), minimum: .seconds(1))
     }
@@ -120,7 +128,7 @@ public struct LogToMetricTransformConfig: ComponentConfig {
     /// The stage, with what it needs from the stage context and a clock (Unix ns) for tests.
     func makeTransform(metrics: ComponentMetrics, logger: Logger,
                        clock: @escaping @Sendable () -> Int64 = { WallClock.nanoseconds() }) -> LogToMetricTransform {
-        LogToMetricTransform(rules: rules, maxSeries: maxSeries, ttl: seriesTTL.nanoseconds,
+        LogToMetricTransform(rules: rules, flushInterval: flushInterval, maxSeries: maxSeries, ttl: seriesTTL.nanoseconds,
                              problems: L2metProblems(metrics: metrics, log: RateLimitedLogger(logger: logger),
                                                      maxSeries: maxSeries),
                              clock: clock)

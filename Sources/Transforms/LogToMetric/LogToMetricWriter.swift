@@ -14,10 +14,10 @@ struct LogToMetricWriter {
     private var withLe: [LabelRecord] = []
     private var name: [UInt8] = []
 
-    /// Writes the current samples of `series`, whose key is `[rule lo][rule hi]` then each
-    /// label value of `rule` as `[len lo][len hi][bytes]`.
-    mutating func write(_ series: LogToMetricSeries, rule: LogToMetricRule, key: [UInt8]) {
-        let ms = series.timestamp / 1_000_000
+    /// Writes the current samples of `series`, stamped at `timestamp` (Unix ns), whose key is
+    /// `[rule lo][rule hi]` then each label value of `rule` as `[len lo][len hi][bytes]`.
+    mutating func write(_ series: LogToMetricSeries, rule: LogToMetricRule, key: [UInt8], timestamp: Int64) {
+        let ms = timestamp / 1_000_000
         labels.removeAll(keepingCapacity: true)
         var at = 2
         var beforeLe = 0
