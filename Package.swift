@@ -77,7 +77,7 @@ let package = Package(
             dependencies: ["Pipeline", "Inputs", "Transforms", "Outputs", "PipelineTesting", "CAllocCounter",
                            .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
-        .testTarget(name: "CodecsTests", dependencies: ["Codecs"], swiftSettings: strict),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "PipelineTesting"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineTesting"], swiftSettings: strict),
         .testTarget(name: "InputsTests", dependencies: ["Inputs", "Pipeline", "PipelineTesting"], swiftSettings: strict),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "Pipeline", "PipelineTesting"], swiftSettings: strict),

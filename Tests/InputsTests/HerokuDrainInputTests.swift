@@ -167,6 +167,21 @@ final class HerokuDrainInputTests: XCTestCase {
         XCTAssertEqual(metrics.errorCounter("parse").load(ordering: .relaxed), 1)
     }
 
+    func testAGoodFrameBeforeANonSyslogFrameStandsAlone() async throws {
+        let (port, out, metrics) = try await start()
+        let body = Array((Self.frame(Self.router) + "11 hello world" + Self.frame(Self.app)).utf8)
+        XCTAssertEqual(try post(port, body, headers: logplexHeaders(count: 3)).status, 204)
+        try await eventually("3 events") { out.eventCount == 3 }
+        guard case .logs(let logs) = out.batches[0] else { return XCTFail() }
+        XCTAssertNil(logs.field(0, .malformed))
+        XCTAssertTrue(logs.message(0).hasPrefix("at=info method=GET"), logs.message(0))
+        XCTAssertEqual(logs.field(1, .malformed), .bool(true))
+        XCTAssertEqual(logs.message(1), "hello world", "only the frame that is no syslog is malformed")
+        XCTAssertNil(logs.field(2, .malformed))
+        XCTAssertEqual(logs.message(2), "measure#db.latency=12ms count#signup=1")
+        XCTAssertEqual(metrics.errorCounter("parse").load(ordering: .relaxed), 1)
+    }
+
     func testMessageCountMismatchIsCountedNotFatal() async throws {
         let (port, out, metrics) = try await start()
         XCTAssertEqual(try post(port, Self.body, headers: logplexHeaders(count: 5)).status, 204)

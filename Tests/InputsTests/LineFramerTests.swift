@@ -1,5 +1,6 @@
 @testable import Inputs
 import Pipeline
+import PipelineTesting
 import XCTest
 
 final class LineFramerTests: XCTestCase {
@@ -16,17 +17,12 @@ final class LineFramerTests: XCTestCase {
 
     private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
-    /// Splits `data` at random points (deterministic per seed).
-    private func randomChunks(_ data: [UInt8], seed: UInt64) -> [[UInt8]] {
-        var random = SplitMix64(seed: seed)
-        var chunks: [[UInt8]] = []
-        var i = 0
-        while i < data.count {
-            let n = min(data.count - i, 1 + random.next(40))
-            chunks.append(Array(data[i..<(i + n)]))
-            i += n
+    /// The lines and the truncation count of every feeding of `text`, which must all agree.
+    private func everyFeeding(_ text: String, max: Int, flush: Bool = true) throws -> [String] {
+        try DecoderVerifier(seeds: Array(1...20), maxChunk: 40).verify(bytes(text)) { chunks in
+            let result = frame(chunks, max: max, flush: flush)
+            return result.lines + ["truncated \(result.truncated)"]
         }
-        return chunks
     }
 
     private let sample = "first line\nsecond=2 with spaces\n\nafter an empty line\nlast\n"
@@ -44,13 +40,24 @@ final class LineFramerTests: XCTestCase {
         XCTAssertEqual(result.truncated, 0)
     }
 
-    func testRandomChunksGiveTheSameLines() {
+    func testRandomChunksGiveTheSameLines() throws {
         var text = ""
         for n in 0..<300 { text += String(repeating: "x", count: n % 97) + "-\(n)\n" }
         let expected = (0..<300).map { String(repeating: "x", count: $0 % 97) + "-\($0)" }
-        for seed in 1...20 as ClosedRange<UInt64> {
-            let result = frame(randomChunks(bytes(text), seed: seed))
-            XCTAssertEqual(result.lines, expected, "seed \(seed)")
+        XCTAssertEqual(try everyFeeding(text, max: 1024), expected + ["truncated 0"])
+    }
+
+    func testEveryFeedingGivesTheSameLines() throws {
+        let long = String(repeating: "L", count: 100)
+        let cases: [(text: String, max: Int, lines: [String])] = [
+            ("a\r\nbb\r\n\r\nc\n", 8, ["a", "bb", "", "c", "truncated 0"]),
+            ("\n\n\r\n\n", 8, ["", "", "", "", "truncated 0"]),
+            ("12345678\n123456789\r\n\(long)\r\nok", 8, ["12345678", "12345678", "LLLLLLLL", "ok", "truncated 2"]),
+            ("x\r\n\(long)\(long)\nmid\r\n\(long)", 64, ["x", String(long.prefix(64)), "mid", String(long.prefix(64)), "truncated 2"]),
+            ("a\rb\r\r\ntail\r", 8, ["a\rb\r", "tail", "truncated 0"]),
+        ]
+        for (text, max, lines) in cases {
+            XCTAssertEqual(try everyFeeding(text, max: max), lines, text.debugDescription)
         }
     }
 
@@ -111,15 +118,11 @@ final class LineFramerTests: XCTestCase {
         XCTAssertEqual(result.truncated, 2)
     }
 
-    func testOverlongLineAcrossRandomChunks() {
+    func testOverlongLineAcrossRandomChunks() throws {
         let long = String(repeating: "L", count: 300)
         let text = "short\n\(long)\nmiddle\n\(long)\(long)\nend\n"
-        for seed in 1...20 as ClosedRange<UInt64> {
-            let result = frame(randomChunks(bytes(text), seed: seed), max: 64)
-            let cut = String(repeating: "L", count: 64)
-            XCTAssertEqual(result.lines, ["short", cut, "middle", cut, "end"], "seed \(seed)")
-            XCTAssertEqual(result.truncated, 2, "seed \(seed)")
-        }
+        let cut = String(repeating: "L", count: 64)
+        XCTAssertEqual(try everyFeeding(text, max: 64), ["short", cut, "middle", cut, "end", "truncated 2"])
     }
 
     func testRestOfOverlongLineIsDiscardedUpToNewline() {

@@ -43,7 +43,7 @@ public struct LogplexBodyParser: Sendable {
         let shared = SharedSpans(drainToken: fields.drainToken.map { batch.store($0) },
                                  frameID: fields.frameID.map { batch.store($0) }, app: fields.app.map { batch.store($0) })
         body.withUnsafeReadableBytes { bytes in
-            var framer = OctetCountingFramer(maxFrameBytes: maxFrameBytes)
+            var framer = OctetCountingFramer(maxFrameBytes: maxFrameBytes, counts: .checked)
             loop: while true {
                 switch framer.next(bytes, isComplete: true) {
                 case .frame(let range):
