@@ -23,7 +23,7 @@ extension ConfigReader {
             return nil
         }
         for (a, b) in zip(bounds, bounds.dropFirst()) where a >= b {
-            error(key, "bucket bounds must be strictly increasing, got \(L2metSampleWriter.format(a)) then \(L2metSampleWriter.format(b))")
+            error(key, "bucket bounds must be strictly increasing, got \(a.labelValue) then \(b.labelValue)")
             return nil
         }
         return bounds

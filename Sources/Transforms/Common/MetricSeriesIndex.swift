@@ -28,9 +28,6 @@ struct MetricSeriesIndex: Sendable {
         slots = Array(repeating: Self.empty, count: size)
     }
 
-    /// Upper bound of the ids handed out so far (size callers' per-series arrays by it).
-    var idLimit: Int { keys.count }
-
     /// The key bytes of series `id`.
     func key(_ id: Int32) -> [UInt8] { keys[Int(id)] }
 

@@ -36,9 +36,6 @@ struct L2metAggregator: Sendable {
         self.bounds = bounds
     }
 
-    /// When the oldest open window ends (Unix ns), or `.max` with none open.
-    var nextDue: Int64 { windows.first.map { $0.start + interval } ?? .max }
-
     /// The start of the window holding `timestamp`.
     func windowStart(_ timestamp: Int64) -> Int64 {
         let (q, r) = timestamp.quotientAndRemainder(dividingBy: interval)

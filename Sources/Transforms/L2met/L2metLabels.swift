@@ -30,8 +30,6 @@ struct L2metLabels: Sendable {
     let names: [[UInt8]]
     /// The static value of each slot, if configured.
     let staticValues: [[UInt8]?]
-    /// The slot of each dynamic label.
-    let dynamicSlots: [Int]
     /// The dynamic label of each slot, if any.
     let dynamicOfSlot: [Dynamic?]
     /// Per slot: true when its name sorts before `quantile` / `le` (where the extra label goes).
@@ -40,9 +38,6 @@ struct L2metLabels: Sendable {
 
     static let dynamicCount = 4
 
-    /// Value bytes longer than this are cut (a label is a name, not a payload).
-    static let maxValueLength = 1024
-
     init(staticLabels: [(String, String)]) {
         var all: [String: String?] = [:]
         for d in Dynamic.allCases { all[d.name] = .some(nil) }
@@ -50,23 +45,19 @@ struct L2metLabels: Sendable {
         let sorted = all.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         names = sorted.map { Array($0.utf8) }
         staticValues = sorted.map { all[$0]!.map { Array($0.utf8) } }
-        dynamicSlots = Dynamic.allCases.map { d in sorted.firstIndex(of: d.name)! }
         dynamicOfSlot = sorted.map { name in Dynamic.allCases.first { $0.name == name } }
         beforeQuantile = names.map { $0.lexicographicallyPrecedes(Array("quantile".utf8)) }
         beforeLe = names.map { $0.lexicographicallyPrecedes(Array("le".utf8)) }
     }
 
-    /// Appends the event's label values to a series key: `[dynamic][len lo][len hi][bytes]`
-    /// for each non-empty value, in `Dynamic` order.
+    /// Appends the event's label values to a series key: `[dynamic]` then the value as
+    /// `SeriesKeyLabelValue` lays it out, for each non-empty value, in `Dynamic` order.
     static func encode(_ values: DynamicValues, into key: inout [UInt8]) {
         for raw in 0..<dynamicCount {
             let value = values[Dynamic(rawValue: raw)!]
             guard value.count > 0 else { continue }
-            let length = min(value.count, maxValueLength)
             key.append(UInt8(raw))
-            key.append(UInt8(truncatingIfNeeded: length))
-            key.append(UInt8(truncatingIfNeeded: length >> 8))
-            key.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[0..<length]))
+            SeriesKeyLabelValue.append(value, to: &key)
         }
     }
 
@@ -75,10 +66,9 @@ struct L2metLabels: Sendable {
         var ranges = Array(repeating: 0..<0, count: dynamicCount)
         var i = start
         while i + 3 <= key.count {
-            let d = Int(key[i])
-            let length = Int(key[i + 1]) | Int(key[i + 2]) << 8
-            ranges[d] = (i + 3)..<(i + 3 + length)
-            i += 3 + length
+            let value = SeriesKeyLabelValue.range(in: key, at: i + 1)
+            ranges[Int(key[i])] = value
+            i = value.upperBound
         }
         return ranges
     }

@@ -30,11 +30,11 @@ struct L2metLine {
 ///   `measure=NAME val=V units=U`, labelled `source` (`source=`), `app`, `dyno` (the PROCID).
 struct L2metLineParser {
     let naming: L2metNaming
-    let problems: L2metProblems
+    let problems: MetricTransformProblems
     private var pairs: [LogfmtScanner.Pair] = []
     private var key: [UInt8] = []
 
-    init(naming: L2metNaming, problems: L2metProblems) {
+    init(naming: L2metNaming, problems: MetricTransformProblems) {
         self.naming = naming
         self.problems = problems
         pairs.reserveCapacity(32)
@@ -67,7 +67,7 @@ struct L2metLineParser {
             else if Self.equal(key, Self.bytesKey) { bytes = pair.value }
             else if Self.equal(key, Self.dyno) { labels[.dyno] = UnsafeRawBufferPointer(rebasing: message[pair.value]) }
             else if Self.equal(key, Self.status), let first = pair.value.first.map({ message[$0] }),
-                    L2metNaming.isDigit(first) { status = first }
+                    PrometheusName.isDigit(first) { status = first }
         }
         if status != 0 { labels[.statusClass] = Self.bytes(Self.statusClasses[Int(status - UInt8(ascii: "0"))]) }
         let timestamp = line.timestamp
@@ -90,7 +90,7 @@ struct L2metLineParser {
         let start = Self.l10.utf8CodeUnitCount
         guard message.count > start, Self.equal(UnsafeRawBufferPointer(rebasing: message[..<start]), Self.l10) else { return }
         var end = start
-        while end < message.count, L2metNaming.isDigit(message[end]) { end += 1 }
+        while end < message.count, PrometheusName.isDigit(message[end]) { end += 1 }
         guard end > start else { return }
         var labels = DynamicValues()
         labels[.app] = line.app
@@ -162,7 +162,7 @@ struct L2metLineParser {
         if kind == .unique {
             uniqueHash = MetricSeriesIndex.hash(value)
         } else {
-            guard let parsed = L2metValue.parse(value, allowNegative: kind == .sample) else {
+            guard let parsed = NumberWithUnit.parse(value, allowNegative: kind == .sample) else {
                 problems.invalidValue("\(Self.kindPrefix(kind))\(String(decoding: name, as: UTF8.self))="
                                       + "\(String(decoding: value, as: UTF8.self))")
                 return

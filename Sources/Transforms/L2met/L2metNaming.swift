@@ -14,17 +14,17 @@ struct L2metNaming: Sendable {
     /// Appends the metric name to `out` and returns the unit whose `normalize` converts the
     /// value to the name's unit (`.none` when values stay as sent), or nil when the name is empty.
     func append(name: UnsafeRawBufferPointer, unit: UnsafeRawBufferPointer, total: Bool,
-                into out: inout [UInt8]) -> L2metUnit? {
+                into out: inout [UInt8]) -> UnitConversion? {
         guard !name.isEmpty else { return nil }
         let start = out.count
         out.append(contentsOf: prefix)
-        if out.count == start, let first = name.first, Self.isDigit(first) { out.append(UInt8(ascii: "_")) }
-        for b in name { out.append(Self.isNameByte(b) ? b : UInt8(ascii: "_")) }
-        var conversion = L2metUnit.none
+        if out.count == start, let first = name.first, PrometheusName.isDigit(first) { out.append(UInt8(ascii: "_")) }
+        for b in name { out.append(PrometheusName.isNameByte(b) ? b : UInt8(ascii: "_")) }
+        var conversion = UnitConversion.none
         if keepUnits {
             appendUnitSuffix(unit, start: start, into: &out)
         } else {
-            conversion = L2metUnit.classify(unit)
+            conversion = UnitConversion.classify(unit)
             switch conversion {
             case .none: break
             case .seconds: appendSuffix(Self.seconds, start: start, into: &out)
@@ -39,14 +39,14 @@ struct L2metNaming: Sendable {
     /// Appends `_UNIT` with the unit sanitised (`%` reads `percent`); a unit without a letter
     /// or digit adds nothing.
     private func appendUnitSuffix(_ unit: UnsafeRawBufferPointer, start: Int, into out: inout [UInt8]) {
-        guard unit.contains(where: { Self.isAlphanumeric($0) || $0 == UInt8(ascii: "%") }) else { return }
+        guard unit.contains(where: { PrometheusName.isAlphanumeric($0) || $0 == UInt8(ascii: "%") }) else { return }
         let before = out.count
         out.append(UInt8(ascii: "_"))
         for b in unit {
             if b == UInt8(ascii: "%") {
                 out.append(contentsOf: Self.percent)
             } else {
-                out.append(Self.isNameByte(b) ? b : UInt8(ascii: "_"))
+                out.append(PrometheusName.isNameByte(b) ? b : UInt8(ascii: "_"))
             }
         }
         dropRepeatedSuffix(length: out.count - before, start: start, in: &out)
@@ -70,27 +70,4 @@ struct L2metNaming: Sendable {
     private static let bytes = Array("_bytes".utf8)
     private static let total = Array("_total".utf8)
     private static let percent = Array("percent".utf8)
-
-    static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
-
-    static func isAlphanumeric(_ b: UInt8) -> Bool {
-        isDigit(b) || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "z"))
-    }
-
-    /// `[a-zA-Z0-9_:]`.
-    static func isNameByte(_ b: UInt8) -> Bool {
-        isAlphanumeric(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: ":")
-    }
-
-    /// True when `name` is a valid Prometheus metric name (or name prefix when `allowEmpty`).
-    static func isValidName(_ name: String, allowEmpty: Bool = false) -> Bool {
-        guard let first = name.utf8.first else { return allowEmpty }
-        return !isDigit(first) && name.utf8.allSatisfy(isNameByte)
-    }
-
-    /// True when `name` is a valid Prometheus label name (`[a-zA-Z_][a-zA-Z0-9_]*`).
-    static func isValidLabelName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, !isDigit(first) else { return false }
-        return name.utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") }
-    }
 }

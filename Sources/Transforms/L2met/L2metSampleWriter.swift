@@ -35,8 +35,8 @@ struct L2metSampleWriter {
     init(labels: L2metLabels, quantiles: [Double], bounds: [Double]) {
         self.labels = labels
         self.quantiles = quantiles
-        quantileValues = quantiles.map { Array(Self.format($0).utf8) }
-        bucketValues = bounds.map { Array(Self.format($0).utf8) } + [Array("+Inf".utf8)]
+        quantileValues = quantiles.map { Array($0.labelValue.utf8) }
+        bucketValues = bounds.map { Array($0.labelValue.utf8) } + [Array("+Inf".utf8)]
         slotNames = Array(repeating: nil, count: labels.names.count)
     }
 
@@ -89,11 +89,6 @@ struct L2metSampleWriter {
         // 0.29 × 100 is 28.999…96 in binary: snap products that are integers up to rounding.
         let k = abs(x - x.rounded()) < 1e-9 ? Int(x.rounded()) : Int(x.rounded(.down))
         return sorted[min(max(k, 0), sorted.count - 1)]
-    }
-
-    /// A label value for a bound or quantile: `1`, `0.5`, `0.005`.
-    static func format(_ d: Double) -> String {
-        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
     }
 
     private enum Extra { case none, quantile(Int), le(Int) }

@@ -5,8 +5,8 @@ import Pipeline
 /// Windows are emitted by `tick` (at most a second apart, also under steady load) once the
 /// wall clock passes their end plus `allowed_lateness`, so a burst of delayed events
 /// aggregates together, each stamped at its end. `finish` (shutdown) emits every window:
-/// closed ones at their end, the partial one at the flush time, never in the future, so it
-/// is visible at once and a restart within the window writes a second, later timestamp.
+/// closed ones at their end, the partial one at the flush time rather than its future end,
+/// so it is visible at once and a restart within the window writes a second, later timestamp.
 public struct L2metTransform: TransformStage {
     private var parser: L2metLineParser
     private var aggregator: L2metAggregator
@@ -17,7 +17,7 @@ public struct L2metTransform: TransformStage {
     /// Unix ns; `finish` reads it to stamp the partial window.
     private let clock: @Sendable () -> Int64
 
-    init(config: L2metTransformConfig, problems: L2metProblems, clock: @escaping @Sendable () -> Int64) {
+    init(config: L2metTransformConfig, problems: MetricTransformProblems, clock: @escaping @Sendable () -> Int64) {
         parser = L2metLineParser(naming: L2metNaming(prefix: Array(config.prefix.utf8), keepUnits: config.keepUnits),
                                  problems: problems)
         aggregator = L2metAggregator(interval: config.interval.nanoseconds, maxSeries: config.maxSeries,

@@ -63,7 +63,7 @@ public struct L2metTransformConfig: ComponentConfig {
         interval = reader.duration("interval", default: .seconds(60), minimum: .seconds(1))
         keepUnits = reader.choice("units", ["normalize", "keep"], default: "normalize") == "keep"
         let prefix = reader.string("prefix") ?? ""
-        if !L2metNaming.isValidName(prefix, allowEmpty: true) {
+        if !PrometheusName.isValidMetricName(prefix, allowEmpty: true) {
             reader.error("prefix", "expected a metric name prefix matching [a-zA-Z_:][a-zA-Z0-9_:]*, got '\(prefix)'")
         }
         self.prefix = prefix
@@ -71,7 +71,7 @@ public struct L2metTransformConfig: ComponentConfig {
         buckets = reader.buckets() ?? []
         var quantiles = reader.numberList("quantiles") ?? [0.5, 0.95, 0.99]
         if let bad = quantiles.first(where: { !(0...1).contains($0) }) {
-            reader.error("quantiles", "quantiles must be between 0 and 1, got \(L2metSampleWriter.format(bad))")
+            reader.error("quantiles", "quantiles must be between 0 and 1, got \(bad.labelValue)")
             quantiles = quantiles.filter { (0...1).contains($0) }
         }
         self.quantiles = quantiles
@@ -85,7 +85,7 @@ public struct L2metTransformConfig: ComponentConfig {
     static func staticLabels(_ reader: ConfigReader) -> [(String, String)] {
         var labels: [(String, String)] = []
         for (name, value) in reader.stringMap("labels") ?? [] {
-            if !L2metNaming.isValidLabelName(name) || name.hasPrefix("__") || name == "le" || name == "quantile" {
+            if !PrometheusName.isValidLabelName(name) || name.hasPrefix("__") || name == "le" || name == "quantile" {
                 reader.error("labels", "'\(name)' is not a usable label name ([a-zA-Z_][a-zA-Z0-9_]*, not __*, le or quantile)")
             } else if !value.isEmpty {
                 labels.append((name, value))
@@ -101,7 +101,7 @@ public struct L2metTransformConfig: ComponentConfig {
     /// The stage, with what it needs from the stage context and a clock (Unix ns) for tests.
     func makeTransform(metrics: ComponentMetrics, logger: Logger,
                        clock: @escaping @Sendable () -> Int64 = { WallClock.nanoseconds() }) -> L2metTransform {
-        L2metTransform(config: self, problems: L2metProblems(metrics: metrics, log: RateLimitedLogger(logger: logger),
+        L2metTransform(config: self, problems: MetricTransformProblems(metrics: metrics, log: RateLimitedLogger(logger: logger),
                                                              maxSeries: maxSeries),
                        clock: clock)
     }

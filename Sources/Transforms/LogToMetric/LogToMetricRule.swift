@@ -16,9 +16,6 @@ struct LogToMetricRule: Sendable {
     let buckets: [Double]
     let when: FilterCondition?
 
-    /// Labels whose name sorts before `le` (where a histogram's bucket label goes).
-    var labelsBeforeLe: Int { labels.filter { Array($0.name.utf8).lexicographicallyPrecedes(Array("le".utf8)) }.count }
-
     /// Prometheus client libraries' default buckets, in seconds.
     static let defaultBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 }
@@ -70,7 +67,7 @@ struct LogToMetricTemplate: Sendable, Equatable {
                 switch value {
                 case .bytes(let span)?: logs.withBytes(span) { out.append(contentsOf: $0) }
                 case .int(let v)?: out.append(contentsOf: String(v).utf8)
-                case .double(let v)?: out.append(contentsOf: L2metSampleWriter.format(v).utf8)
+                case .double(let v)?: out.append(contentsOf: v.labelValue.utf8)
                 case .bool(let v)?: out.append(contentsOf: (v ? "true" : "false").utf8)
                 case nil: break
                 }

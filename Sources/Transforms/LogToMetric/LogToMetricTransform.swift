@@ -29,7 +29,7 @@ public struct LogToMetricTransform: TransformStage {
     private let rules: [LogToMetricRule]
     private let maxSeries: Int
     private let ttl: Int64
-    private let problems: L2metProblems
+    private let problems: MetricTransformProblems
     private let clock: @Sendable () -> Int64
     private var index = MetricSeriesIndex()
     private var series: [LogToMetricSeries] = []
@@ -38,7 +38,7 @@ public struct LogToMetricTransform: TransformStage {
     private var nextExpiry: Int64 = .min
     public let tickInterval: Duration?
 
-    init(rules: [LogToMetricRule], flushInterval: Duration, maxSeries: Int, ttl: Int64, problems: L2metProblems,
+    init(rules: [LogToMetricRule], flushInterval: Duration, maxSeries: Int, ttl: Int64, problems: MetricTransformProblems,
          clock: @escaping @Sendable () -> Int64) {
         self.rules = rules
         tickInterval = flushInterval
@@ -94,14 +94,9 @@ public struct LogToMetricTransform: TransformStage {
         key.append(UInt8(truncatingIfNeeded: r))
         key.append(UInt8(truncatingIfNeeded: r >> 8))
         for label in rule.labels {
-            let at = key.count
-            key.append(0)
-            key.append(0)
+            let start = SeriesKeyLabelValue.begin(in: &key)
             label.template.render(logs, i, into: &key)
-            let length = min(key.count - at - 2, L2metLabels.maxValueLength)
-            key.removeLast(key.count - at - 2 - length)
-            key[at] = UInt8(truncatingIfNeeded: length)
-            key[at + 1] = UInt8(truncatingIfNeeded: length >> 8)
+            SeriesKeyLabelValue.end(in: &key, from: start)
         }
         guard let id = seriesID(rule) else { return }
         Self.update(&series[Int(id)], rule, value: value)
@@ -158,8 +153,8 @@ public struct LogToMetricTransform: TransformStage {
         case .bytes(let span)?:
             if span.length == 0 { return nil }
             number = logs.withBytes(span) { bytes in
-                L2metValue.parse(bytes, allowNegative: true).map { parsed in
-                    L2metUnit.classify(UnsafeRawBufferPointer(rebasing: bytes[parsed.unit])).normalize(parsed.number)
+                NumberWithUnit.parse(bytes, allowNegative: true).map { parsed in
+                    UnitConversion.classify(UnsafeRawBufferPointer(rebasing: bytes[parsed.unit])).normalize(parsed.number)
                 }
             }
         }

@@ -82,7 +82,7 @@ public struct LogToMetricTransformConfig: ComponentConfig {
             reader.error(nil, "missing required option 'type' (one of \(allowed.joined(separator: ", ")))")
         }
         let name = reader.string("name", required: true)
-        if let name, !L2metNaming.isValidName(name) {
+        if let name, !PrometheusName.isValidMetricName(name) {
             reader.error("name", "expected a metric name matching [a-zA-Z_:][a-zA-Z0-9_:]*, got '\(name)'")
         }
         let field = reader.string("field").map(FieldName.init)
@@ -103,14 +103,14 @@ public struct LogToMetricTransformConfig: ComponentConfig {
             c.finish()
         }
         let labels = Self.labels(reader)
-        guard let kind, let name, L2metNaming.isValidName(name), field != nil || kind == .counter else { return nil }
+        guard let kind, let name, PrometheusName.isValidMetricName(name), field != nil || kind == .counter else { return nil }
         return LogToMetricRule(kind: kind, name: name, field: field, labels: labels, buckets: buckets, when: when)
     }
 
     private static func labels(_ reader: ConfigReader) -> [(name: String, template: LogToMetricTemplate)] {
         var labels: [(name: String, template: LogToMetricTemplate)] = []
         for (name, text) in reader.stringMap("labels") ?? [] {
-            guard L2metNaming.isValidLabelName(name), !name.hasPrefix("__"), name != "le" else {
+            guard PrometheusName.isValidLabelName(name), !name.hasPrefix("__"), name != "le" else {
                 reader.error("labels", "'\(name)' is not a usable label name ([a-zA-Z_][a-zA-Z0-9_]*, not __* or le)")
                 continue
             }
@@ -129,7 +129,7 @@ public struct LogToMetricTransformConfig: ComponentConfig {
     func makeTransform(metrics: ComponentMetrics, logger: Logger,
                        clock: @escaping @Sendable () -> Int64 = { WallClock.nanoseconds() }) -> LogToMetricTransform {
         LogToMetricTransform(rules: rules, flushInterval: flushInterval, maxSeries: maxSeries, ttl: seriesTTL.nanoseconds,
-                             problems: L2metProblems(metrics: metrics, log: RateLimitedLogger(logger: logger),
+                             problems: MetricTransformProblems(metrics: metrics, log: RateLimitedLogger(logger: logger),
                                                      maxSeries: maxSeries),
                              clock: clock)
     }

@@ -22,14 +22,13 @@ struct LogToMetricWriter {
         var at = 2
         var beforeLe = 0
         for label in rule.labels {
-            let length = Int(key[at]) | Int(key[at + 1]) << 8
-            at += 2
-            if length > 0 {
-                let value = key.withUnsafeBytes { batch.store(UnsafeRawBufferPointer(rebasing: $0[at..<(at + length)])) }
+            let range = SeriesKeyLabelValue.range(in: key, at: at)
+            if !range.isEmpty {
+                let value = key.withUnsafeBytes { batch.store(UnsafeRawBufferPointer(rebasing: $0[range])) }
                 labels.append(LabelRecord(name: batch.store(label.name), value: value))
                 if Array(label.name.utf8).lexicographicallyPrecedes(Array("le".utf8)) { beforeLe += 1 }
             }
-            at += length
+            at = range.upperBound
         }
         switch rule.kind {
         case .counter:
@@ -41,7 +40,7 @@ struct LogToMetricWriter {
             var cumulative: UInt64 = 0
             for (b, n) in series.buckets.enumerated() {
                 cumulative += n
-                let bound = b < rule.buckets.count ? L2metSampleWriter.format(rule.buckets[b]) : "+Inf"
+                let bound = b < rule.buckets.count ? rule.buckets[b].labelValue : "+Inf"
                 withLe.removeAll(keepingCapacity: true)
                 withLe.append(contentsOf: labels[..<beforeLe])
                 withLe.append(LabelRecord(name: le, value: batch.store(bound)))

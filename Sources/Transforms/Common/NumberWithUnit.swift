@@ -4,24 +4,24 @@ import Glibc
 import Darwin
 #endif
 
-/// Reads numbers with a unit suffix the way l2met does (`200ms`, `40.9MB`, `.5`, `348836pages`).
+/// A number with a unit suffix, read the way l2met reads values (`200ms`, `40.9MB`, `.5`,
+/// `348836pages`); `UnitConversion` says what the unit means.
 ///
 /// From l2met's `parser/tuple.go`: an empty value is 1; leading digits and the first `.` are
 /// read and parsing stops at the first other byte (`1.2.3` → 1.2); the unit is the value with
 /// digits and dots trimmed from both ends (`200ms` → `ms`, `1.2.3` → none). A leading `-` is
 /// not a number to l2met; callers that accept negatives (`sample#`, `log_to_metric` gauges) ask.
 /// Shared by `l2met` and `log_to_metric`.
-enum L2metValue {
-    /// A parsed value: the number as written and where its unit sits in the input.
-    struct Parsed: Equatable {
-        var number: Double
-        var unit: Range<Int>
-    }
+struct NumberWithUnit: Equatable {
+    /// The number as written (the unit not applied).
+    var number: Double
+    /// Where the unit sits in the parsed bytes (empty when there is none).
+    var unit: Range<Int>
 
     /// Parses `bytes`; nil when no digit leads the value (after an optional `-` when allowed).
-    static func parse(_ bytes: UnsafeRawBufferPointer, allowNegative: Bool = false) -> Parsed? {
+    static func parse(_ bytes: UnsafeRawBufferPointer, allowNegative: Bool = false) -> NumberWithUnit? {
         let n = bytes.count
-        if n == 0 { return Parsed(number: 1, unit: 0..<0) }
+        if n == 0 { return NumberWithUnit(number: 1, unit: 0..<0) }
         var start = 0
         var negative = false
         if allowNegative, bytes[0] == UInt8(ascii: "-") {
@@ -57,7 +57,7 @@ enum L2metValue {
             number = slowParse(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
         }
         if negative { number = -number }
-        return Parsed(number: number, unit: unitRange(bytes, from: start))
+        return NumberWithUnit(number: number, unit: unitRange(bytes, from: start))
     }
 
     /// l2met's `strings.TrimFunc(value, digitOrDot)`: the value without digits and dots at either end.
@@ -81,50 +81,6 @@ enum L2metValue {
             for (k, b) in digits.enumerated() { buffer[k] = CChar(bitPattern: b) }
             buffer[digits.count] = 0
             return strtod(buffer.baseAddress!, nil)
-        }
-    }
-}
-
-/// What a unit suffix means once normalised to Prometheus base units.
-enum L2metUnit: Equatable {
-    /// No unit.
-    case none
-    /// A duration; divide by the number of units per second (`ms`: 1000) for seconds.
-    case seconds(Double)
-    /// A size; multiply by the unit's bytes (1024-based, as Heroku reports memory).
-    case bytes(Double)
-    /// Any other unit (`pages`): kept as a name suffix, the value unchanged.
-    case other
-
-    /// Classifies unit bytes (`ms`, `MB`, `pages`, …).
-    static func classify(_ unit: UnsafeRawBufferPointer) -> L2metUnit {
-        if unit.isEmpty { return .none }
-        for (text, meaning) in table where text.count == unit.count {
-            if text.withUnsafeBytes({ memcmp($0.baseAddress!, unit.baseAddress!, unit.count) == 0 }) {
-                return meaning
-            }
-        }
-        return .other
-    }
-
-    private static let kibi = 1024.0
-    private static let table: [([UInt8], L2metUnit)] = ([
-        ("ns", .seconds(1e9)), ("us", .seconds(1e6)), ("µs", .seconds(1e6)), ("ms", .seconds(1e3)),
-        ("s", .seconds(1)),
-        ("B", .bytes(1)), ("bytes", .bytes(1)),
-        ("kB", .bytes(kibi)), ("KB", .bytes(kibi)), ("KiB", .bytes(kibi)),
-        ("MB", .bytes(kibi * kibi)), ("MiB", .bytes(kibi * kibi)),
-        ("GB", .bytes(kibi * kibi * kibi)), ("GiB", .bytes(kibi * kibi * kibi)),
-        ("TB", .bytes(kibi * kibi * kibi * kibi)), ("TiB", .bytes(kibi * kibi * kibi * kibi)),
-    ] as [(String, L2metUnit)]).map { (Array($0.0.utf8), $0.1) }
-
-    /// `value` in base units (seconds, bytes); unchanged for no unit and other units.
-    /// Durations divide (`200 / 1000` is exactly 0.2, `200 × 0.001` is not).
-    func normalize(_ value: Double) -> Double {
-        switch self {
-        case .seconds(let perSecond): value / perSecond
-        case .bytes(let size): value * size
-        case .none, .other: value
         }
     }
 }

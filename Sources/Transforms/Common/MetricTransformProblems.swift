@@ -1,8 +1,10 @@
 import Atomics
 import Pipeline
 
-/// Counts and logs (rate-limited) what l2met and log_to_metric skip; never stops the stage.
-struct L2metProblems: Sendable {
+/// Counts and logs (rate-limited) what a metric-producing transform (`l2met`,
+/// `log_to_metric`) skips: values that are no numbers, new series over `max_series`.
+/// Never stops the stage.
+struct MetricTransformProblems: Sendable {
     /// `max_series` drops (the component's `max_series` drop counter).
     let droppedSeries: ManagedAtomic<Int>
     /// Values that are not numbers (the component's `invalid_value` error counter).
