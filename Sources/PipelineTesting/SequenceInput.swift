@@ -31,7 +31,7 @@ public struct SequenceInput: InputStage {
             let batch = makeBatch(from: seq, count: n)
             seq += n
             context.metrics.receivedEvents.wrappingIncrement(by: n, ordering: .relaxed)
-            await context.emit(.logs(batch))
+            await context.emit(.logs(consume batch))
         }
     }
 

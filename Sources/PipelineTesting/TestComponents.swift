@@ -11,6 +11,7 @@ import Pipeline
 /// | `metric_source`| input     |         | metrics  | `count`                         |
 /// | `pass`         | transform | logs    | logs     |                                 |
 /// | `same`         | transform | any     | as input | `ports`                         |
+/// | `mutate`       | transform | any     | as input | (changes every event in place)  |
 /// | `capture`      | output    | any     |          | `delay`                         |
 /// | `metrics_sink` | output    | metrics |          | `delay`                         |
 ///
@@ -51,6 +52,7 @@ public final class TestComponents: Sendable {
             type("same", .transform, accepts: .any, produces: .sameAsInput, ports: { $0.stringList("ports") ?? [] }) { _ in
                 { _ in .transform(PassThroughTransform()) }
             },
+            type("mutate", .transform, accepts: .any, produces: .sameAsInput) { _ in { _ in .transform(MutatingTransform()) } },
             type("capture", .output, accepts: .any, produces: .none) { r in
                 let delay = r.has("delay") ? r.duration("delay", default: .zero) : nil
                 return { _ in .output(CapturingOutput(delay: delay)) }
@@ -80,7 +82,7 @@ public final class TestComponents: Sendable {
     public func recording(_ type: ComponentType) -> ComponentType {
         ComponentType(name: type.name, role: type.role, accepts: type.accepts, produces: type.produces) { [built] reader in
             let config = type.decode(reader)
-            return TestStageConfig(ports: config.ports) { context in
+            return TestStageConfig(ports: config.ports, producerLanes: config.producerLanes) { context in
                 let stage = try config.makeStage(context)
                 built.withLockedValue { $0[context.id] = stage }
                 return stage

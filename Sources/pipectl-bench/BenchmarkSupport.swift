@@ -1,5 +1,6 @@
 import CAllocCounter
 import Foundation
+import Pipeline
 
 /// One measured figure set of a benchmark run.
 struct BenchmarkResult {
@@ -9,6 +10,8 @@ struct BenchmarkResult {
     let wallSeconds: Double
     let cpuSeconds: Double
     let allocations: UInt64
+    /// Copy-on-write copies of batches made during the run (see `BatchCopies`).
+    let copies: Int
 
     var eventsPerSecond: Double { Double(events) / wallSeconds }
     var cpuMicrosPerEvent: Double { cpuSeconds * 1e6 / Double(events) }
@@ -19,6 +22,7 @@ struct BenchmarkResult {
         s += "  cpu \(String(format: "%.3f", cpuMicrosPerEvent)) µs/event"
         if bytes > 0 { s += "  \(String(format: "%.0f", Double(bytes) / wallSeconds / 1e6)) MB/s" }
         s += "  allocs \(String(format: "%.4f", allocationsPerEvent))/event"
+        s += "  batch copies \(copies)"
         return s
     }
 
@@ -31,12 +35,13 @@ struct BenchmarkResult {
 func measure(_ name: String, events: Int, bytes: Int = 0, _ body: () async throws -> Void) async rethrows -> BenchmarkResult {
     let cpu0 = processCPUSeconds()
     let allocs0 = alloc_counter_allocations()
+    let copies0 = BatchCopies.total
     let start = ContinuousClock.now
     try await body()
     let wall = ContinuousClock.now - start
     let allocs = alloc_counter_allocations() - allocs0
     return BenchmarkResult(name: name, events: events, bytes: bytes, wallSeconds: wall.secondsValue,
-                           cpuSeconds: processCPUSeconds() - cpu0, allocations: allocs)
+                           cpuSeconds: processCPUSeconds() - cpu0, allocations: allocs, copies: BatchCopies.total - copies0)
 }
 
 func processCPUSeconds() -> Double {

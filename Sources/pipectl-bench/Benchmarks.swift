@@ -19,12 +19,12 @@ enum Benchmarks {
         var template = LogBatch(capacity: batchSize)
         for _ in 0..<batchSize { template.append(timestamp: 0, message: "x") }
         let batch = EventBatch.logs(template)
-        let inbox = StageInbox(slots: 64, maxEvents: 64 * batchSize)
+        let inbox = StageInbox(maxEvents: 64 * batchSize)
         let ring = inbox.makeRing()
         let batches = events / batchSize
         return await measure("queue handoff (batch \(batchSize))", events: batches * batchSize) {
             let producer = Task {
-                for _ in 0..<batches { await ring.push(batch) }
+                for _ in 0..<batches { _ = await ring.push(batch) }
                 ring.close()
             }
             var received = 0
@@ -51,6 +51,32 @@ enum Benchmarks {
             data_dir: /tmp/pipectl-bench
             inputs: { demo: { type: demo, rate: 0, count: \(events) } }
             outputs: { sink: { type: blackhole, inputs: [demo] } }
+            """, events: events)
+    }
+
+    /// demo → logfmt → logfmt → blackhole: every stage mutates, nothing should be copied.
+    static func linearMutatingChain(events: Int) async throws -> BenchmarkResult {
+        try await pipeline("demo → logfmt → logfmt → blackhole", yaml: """
+            data_dir: /tmp/pipectl-bench
+            inputs: { demo: { type: demo, rate: 0, count: \(events) } }
+            transforms:
+              first: { type: logfmt, inputs: [demo] }
+              second: { type: logfmt, inputs: [first] }
+            outputs: { sink: { type: blackhole, inputs: [second] } }
+            """, events: events)
+    }
+
+    /// demo → two logfmt stages (fan-out) → blackholes: at most one copy per demo batch.
+    static func fanOutToMutatingStages(events: Int) async throws -> BenchmarkResult {
+        try await pipeline("demo → 2 × logfmt → blackhole (fan-out)", yaml: """
+            data_dir: /tmp/pipectl-bench
+            inputs: { demo: { type: demo, rate: 0, count: \(events) } }
+            transforms:
+              left: { type: logfmt, inputs: [demo] }
+              right: { type: logfmt, inputs: [demo] }
+            outputs:
+              sink_left: { type: blackhole, inputs: [left] }
+              sink_right: { type: blackhole, inputs: [right] }
             """, events: events)
     }
 

@@ -7,6 +7,8 @@ let divisor = CommandLine.arguments.contains("--quick") ? 100 : 1
 var results: [BenchmarkResult] = []
 results.append(await Benchmarks.queueHandoff(events: 50_000_000 / divisor))
 results.append(try await Benchmarks.demoToBlackhole(events: 10_000_000 / divisor))
+results.append(try await Benchmarks.linearMutatingChain(events: 2_000_000 / divisor))
+results.append(try await Benchmarks.fanOutToMutatingStages(events: 2_000_000 / divisor))
 results.append(try await Benchmarks.linesToLogfmt(lines: 2_000_000 / divisor))
 results.append(await Benchmarks.drainBodyParse(lines: 2_000_000 / divisor))
 results.append(await Benchmarks.hotPathAllocations(events: 2_000_000 / divisor))

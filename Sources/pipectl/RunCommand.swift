@@ -47,8 +47,10 @@ struct RunCommand: AsyncParsableCommand {
         let signals = SignalHandlers { signal in
             if signal == SIGHUP {
                 logger.warning("SIGHUP: reloading is not supported yet; restart pipectl to apply changes")
-            } else {
-                topology.shutdown()
+            } else if !topology.shutdown() {
+                // The operator asked twice: do not wait for shutdown_timeout.
+                logger.warning("second stop signal: exiting now, without draining")
+                Foundation.exit(1)
             }
         }
         logger.info("pipeline started: \(config.count(.input)) inputs, \(config.count(.transform)) transforms, \(config.count(.output)) outputs")

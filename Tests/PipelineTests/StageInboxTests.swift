@@ -6,7 +6,7 @@ final class StageInboxTests: XCTestCase {
     private func stamps(_ batches: [EventBatch?]) -> [Int64] { batches.compactMap { $0.flatMap(TestBatches.firstTimestamp) } }
 
     func testFanInReadsRingsRoundRobin() {
-        let inbox = StageInbox(slots: 8, maxEvents: 100)
+        let inbox = StageInbox(maxEvents: 100)
         let a = inbox.makeRing(), b = inbox.makeRing(), c = inbox.makeRing()
         XCTAssertEqual(inbox.rings.count, 3)
         for t: Int64 in [10, 11, 12] { XCTAssertTrue(a.tryPush(TestBatches.logs(["a"], firstTimestamp: t))) }
@@ -18,7 +18,7 @@ final class StageInboxTests: XCTestCase {
     }
 
     func testRoundRobinDoesNotStarveALaterRing() {
-        let inbox = StageInbox(slots: 8, maxEvents: 100)
+        let inbox = StageInbox(maxEvents: 100)
         let a = inbox.makeRing(), b = inbox.makeRing()
         for t: Int64 in 0..<4 { XCTAssertTrue(a.tryPush(TestBatches.logs(["a"], firstTimestamp: t))) }
         XCTAssertEqual(stamps([inbox.tryNext()]), [0])
@@ -27,7 +27,7 @@ final class StageInboxTests: XCTestCase {
     }
 
     func testFinishedOnlyWhenEveryRingIsClosedAndDrained() async {
-        let inbox = StageInbox(slots: 4, maxEvents: 100)
+        let inbox = StageInbox(maxEvents: 100)
         let a = inbox.makeRing(), b = inbox.makeRing()
         XCTAssertTrue(a.tryPush(TestBatches.logs(["x"], firstTimestamp: 1)))
         a.close()
@@ -43,7 +43,7 @@ final class StageInboxTests: XCTestCase {
     }
 
     func testNextWithDeadlineTimesOut() async {
-        let inbox = StageInbox(slots: 4, maxEvents: 100)
+        let inbox = StageInbox(maxEvents: 100)
         _ = inbox.makeRing()
         let start = ContinuousClock.now
         let item = await inbox.next(deadline: start + .milliseconds(50))
@@ -54,7 +54,7 @@ final class StageInboxTests: XCTestCase {
     }
 
     func testNextWithPastDeadlineStillReturnsAQueuedBatch() async {
-        let inbox = StageInbox(slots: 4, maxEvents: 100)
+        let inbox = StageInbox(maxEvents: 100)
         let r = inbox.makeRing()
         XCTAssertTrue(r.tryPush(TestBatches.logs(["x"], firstTimestamp: 7)))
         guard case .batch(let b) = await inbox.next(deadline: .now - .seconds(1)) else { return XCTFail("expected a batch") }
@@ -62,7 +62,7 @@ final class StageInboxTests: XCTestCase {
     }
 
     func testParkedConsumerWakesOnPush() async throws {
-        let inbox = StageInbox(slots: 4, maxEvents: 100)
+        let inbox = StageInbox(maxEvents: 100)
         let r = inbox.makeRing()
         let consumer = Task { await inbox.next(deadline: .now + .seconds(30)) }
         try await eventually(timeout: 10, "consumer parked") { inbox.signal.isWaiting }
@@ -73,7 +73,7 @@ final class StageInboxTests: XCTestCase {
     }
 
     func testParkedConsumerWakesOnClose() async throws {
-        let inbox = StageInbox(slots: 4, maxEvents: 100)
+        let inbox = StageInbox(maxEvents: 100)
         let r = inbox.makeRing()
         let consumer = Task { await inbox.next() }
         try await eventually(timeout: 10, "consumer parked") { inbox.signal.isWaiting }
@@ -83,12 +83,21 @@ final class StageInboxTests: XCTestCase {
     }
 
     func testCountsAcrossRings() {
-        let inbox = StageInbox(slots: 4, maxEvents: 100)
+        let inbox = StageInbox(maxEvents: 100)
         let a = inbox.makeRing(), b = inbox.makeRing()
-        XCTAssertTrue(a.tryPush(TestBatches.logs(count: 3)))
-        XCTAssertTrue(b.tryPush(TestBatches.logs(count: 5)))
+        let three = TestBatches.logs(count: 3), five = TestBatches.logs(count: 5)
+        XCTAssertTrue(a.tryPush(three))
+        XCTAssertTrue(b.tryPush(five))
         XCTAssertEqual(inbox.eventCount, 8)
-        XCTAssertEqual(inbox.byteCount, a.byteCount + b.byteCount)
+        XCTAssertEqual(inbox.byteCount, three.byteCount + five.byteCount)
         XCTAssertGreaterThan(inbox.byteCount, 0)
+    }
+}
+
+extension BatchRing {
+    /// Pushes a copy of `batch` if the budget admits it (tests keep their batches).
+    func tryPush(_ batch: EventBatch) -> Bool {
+        var slot: EventBatch? = batch
+        return tryPush(&slot)
     }
 }

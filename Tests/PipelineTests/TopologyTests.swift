@@ -26,25 +26,30 @@ final class TopologyTests: XCTestCase {
         func run(_ context: InputContext) async throws {
             let source = SequenceInput(source: "gen", count: nil)
             for k in 0..<20 {
-                let batch = EventBatch.logs(source.makeBatch(from: k * 10, count: 10))
+                var slot: EventBatch? = .logs(source.makeBatch(from: k * 10, count: 10))
                 tries.wrappingIncrement(ordering: .relaxed)
-                if !context.tryEmit(batch) {
+                if !context.tryEmit(&slot) {
                     refusals.wrappingIncrement(ordering: .relaxed)
-                    await context.emit(batch)
+                    await context.emit(slot.take()!)
                 }
             }
         }
     }
 
-    /// An input that fills its downstream with one-event batches, then records `canAcceptNow`.
+    /// An input that emits one-event batches without waiting until `limit` were refused or sent.
     private struct FillingInput: InputStage {
-        let emitted = ManagedAtomic(0), canAcceptWhenFull = ManagedAtomic(-1)
+        let limit: Int
+        let emitted = ManagedAtomic(0), refused = ManagedAtomic(false)
 
         func run(_ context: InputContext) async throws {
-            while context.tryEmit(TestBatches.logs(["x"], firstTimestamp: Int64(emitted.load(ordering: .relaxed)))) {
+            for i in 0..<limit {
+                var slot: EventBatch? = TestBatches.logs(["x"], firstTimestamp: Int64(i))
+                guard context.tryEmit(&slot) else {
+                    refused.store(true, ordering: .sequentiallyConsistent)
+                    return
+                }
                 emitted.wrappingIncrement(ordering: .relaxed)
             }
-            canAcceptWhenFull.store(context.emitter.canAcceptNow ? 1 : 0, ordering: .sequentiallyConsistent)
         }
     }
 
@@ -219,24 +224,50 @@ final class TopologyTests: XCTestCase {
         XCTAssertEqual(metrics(topology, "gen").sentEvents.load(ordering: .relaxed), 200)
     }
 
-    /// A ring full by slots (one-event batches) while far below `max_events` is full too.
-    func testCanAcceptNowAgreesWithTryEmit() async throws {
+    /// One-event batches (a datagram, a small drain POST) fill `max_events`, not a slot count.
+    func testSmallBatchesFillMaxEventsNotASlotCount() async throws {
         let components = TestComponents()
-        let input = FillingInput(), output = CapturingOutput(paused: true)
+        let input = FillingInput(limit: 100_000), output = CapturingOutput(paused: true)
         components.provide("gen", .input(input))
         components.provide("out", .output(output))
         let topology = try components.topology("""
         inputs:
           gen: {type: static}
         outputs:
-          out: {type: capture, inputs: [gen], buffer: {max_events: 65536}}
+          out: {type: capture, inputs: [gen], buffer: {max_events: 5000}}
         """)
         let run = Task { await topology.run() }
-        try await eventually(timeout: 30, "input refused") { input.canAcceptWhenFull.load(ordering: .sequentiallyConsistent) >= 0 }
-        XCTAssertEqual(input.emitted.load(ordering: .relaxed), 256, "256 slots of one event each")
-        XCTAssertEqual(input.canAcceptWhenFull.load(ordering: .sequentiallyConsistent), 0, "canAcceptNow must be false when tryEmit fails")
+        try await eventually(timeout: 30, "input refused") { input.refused.load(ordering: .sequentiallyConsistent) }
+        XCTAssertEqual(input.emitted.load(ordering: .relaxed), 5000, "5000 one-event batches fit max_events: 5000")
         output.resume()
         try await withTimeout(seconds: 30) { await run.value }
-        XCTAssertEqual(output.eventCount, 256)
+        XCTAssertEqual(output.eventCount, 5000)
+    }
+
+    /// A full `drop_newest` edge drops for itself only: the input's non-blocking emit still
+    /// succeeds and the other edges get every batch (one slow output must not make the
+    /// drain answer 503 to everyone).
+    func testAFullDropNewestEdgeDoesNotRefuseTheOtherEdges() async throws {
+        let components = TestComponents()
+        let input = FillingInput(limit: 500), stuck = CapturingOutput(paused: true)
+        components.provide("gen", .input(input))
+        components.provide("stuck", .output(stuck))
+        let topology = try components.topology("""
+        inputs:
+          gen: {type: static}
+        outputs:
+          stuck: {type: capture, inputs: [gen], buffer: {when_full: drop_newest, max_events: 40}}
+          fast: {type: capture, inputs: [gen]}
+        """)
+        let run = Task { await topology.run() }
+        try await eventually(timeout: 30, "input done") {
+            input.emitted.load(ordering: .relaxed) == 500 || input.refused.load(ordering: .relaxed)
+        }
+        XCTAssertFalse(input.refused.load(ordering: .relaxed), "the full drop_newest edge refused the whole emit")
+        XCTAssertEqual(metrics(topology, "stuck").dropCounts.first { $0.0 == "buffer_full" }?.1, 460)
+        stuck.resume()
+        try await withTimeout(seconds: 30) { await run.value }
+        XCTAssertEqual(components.capture("fast")?.eventCount, 500)
+        XCTAssertEqual(stuck.eventCount, 40)
     }
 }

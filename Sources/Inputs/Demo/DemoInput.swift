@@ -49,7 +49,7 @@ public struct DemoInput: InputStage {
             position = fill(&batch, count: n, from: position)
             context.metrics.receivedEvents.wrappingIncrement(by: n, ordering: .relaxed)
             context.metrics.receivedBytes.wrappingIncrement(by: batch.byteCount, ordering: .relaxed)
-            await context.emit(.logs(batch))
+            await context.emit(.logs(consume batch))
             emitted += n
             if rate > 0 {
                 next += batchInterval

@@ -62,7 +62,7 @@ struct FileInput: InputStage {
                 context.metrics.receivedBytes.wrappingIncrement(by: n, ordering: .relaxed)
                 if !batch.isEmpty {
                     context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
-                    await context.emit(.logs(batch))
+                    await context.emit(.logs(consume batch))
                 }
                 if ContinuousClock.now - lastSave >= .seconds(1) {
                     save(tailer, framer, context, &lastSaved)
@@ -79,7 +79,7 @@ struct FileInput: InputStage {
                 truncated.wrappingIncrement(by: framer.truncatedLines - before, ordering: .relaxed)
                 if !batch.isEmpty {
                     context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
-                    await context.emit(.logs(batch))
+                    await context.emit(.logs(consume batch))
                 }
                 context.logger.info("\(config.path) was rotated; reading the new file from its start")
                 save(tailer, framer, context, &lastSaved)

@@ -13,25 +13,28 @@ final class DrainRequestHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let state: DrainState
+    private let lane: DrainLane
+    /// Set when the connection opened over `max_connections`: its request gets a 503.
+    private var overLimit = false
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
     /// Set when the request was refused at its head; the body is skipped.
     private var refusal: (HTTPResponseStatus, String)?
     private var fields = LogplexBodyParser.RequestFields()
 
-    init(state: DrainState) { self.state = state }
+    init(state: DrainState, lane: DrainLane) {
+        self.state = state
+        self.lane = lane
+    }
 
     func channelActive(context: ChannelHandlerContext) {
-        state.connections += 1
-        if state.connections > state.config.maxConnections {
-            state.refused(503, "over max_connections (\(state.config.maxConnections))")
-            context.close(promise: nil)
-        }
+        let open = state.connections.wrappingIncrementThenLoad(ordering: .relaxed)
+        overLimit = open > state.config.maxConnections
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        state.connections -= 1
+        state.connections.wrappingDecrement(ordering: .relaxed)
         context.fireChannelInactive()
     }
 
@@ -58,7 +61,8 @@ final class DrainRequestHandler: ChannelInboundHandler, @unchecked Sendable {
             self.head = nil
             if let (status, why) = refusal {
                 state.refused(Int(status.code), why)
-                respond(context, head, status, close: status == .payloadTooLarge, text: why)
+                let busy = status == .serviceUnavailable
+                respond(context, head, status, close: status == .payloadTooLarge || busy, retryAfter: busy, text: why)
                 return
             }
             accept(context, head)
@@ -68,6 +72,7 @@ final class DrainRequestHandler: ChannelInboundHandler, @unchecked Sendable {
     /// The refusal a request head earns, if any.
     private func check(_ h: HTTPRequestHead) -> (HTTPResponseStatus, String)? {
         let config = state.config
+        if overLimit { return (.serviceUnavailable, "over max_connections (\(config.maxConnections))") }
         let path = String(h.uri.prefix { $0 != "?" })
         guard path == config.path else { return (.notFound, "no drain at \(path)") }
         guard h.method == .POST else { return (.methodNotAllowed, "method \(h.method) (drains take POST)") }
@@ -91,7 +96,7 @@ final class DrainRequestHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private func accept(_ context: ChannelHandlerContext, _ head: HTTPRequestHead) {
         let now = WallClock.nanoseconds()
-        if let id = fields.frameID, state.dedupe.contains(id, now: now) {
+        if let id = fields.frameID, state.dedupe.withLockedValue({ $0.contains(id, now: now) }) {
             state.duplicates.wrappingIncrement(ordering: .relaxed)
             respond(context, head, .noContent)
             return
@@ -110,28 +115,32 @@ final class DrainRequestHandler: ChannelInboundHandler, @unchecked Sendable {
         enqueue(context, head, result.batch, deadline: deadline)
     }
 
-    /// Queues the batch, retrying on the event loop while downstream is full, until `deadline`.
-    private func enqueue(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ batch: LogBatch, deadline: Int64) {
-        guard !state.stopping, let emitter = state.emitter else {
+    /// Queues the batch on this loop's lane, retrying on the loop while downstream is full,
+    /// until `deadline`.
+    private func enqueue(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ batch: consuming LogBatch,
+                         deadline: Int64) {
+        guard !lane.stopping, let emitter = lane.emitter else {
             state.refused(503, "pipeline is not running (starting or shutting down)")
             respond(context, head, .serviceUnavailable, retryAfter: true)
             return
         }
-        if batch.isEmpty || emitter.tryEmit(.logs(batch)) {
-            state.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
-            if let id = fields.frameID { state.dedupe.insert(id, now: WallClock.nanoseconds()) }
+        let count = batch.count
+        var slot: EventBatch? = .logs(batch)
+        if count == 0 || emitter.tryEmit(&slot) {
+            state.metrics.receivedEvents.wrappingIncrement(by: count, ordering: .relaxed)
+            if let id = fields.frameID { state.dedupe.withLockedValue { $0.insert(id, now: WallClock.nanoseconds()) } }
             respond(context, head, .noContent)
             return
         }
-        guard WallClock.nanoseconds() < deadline else {
+        guard WallClock.nanoseconds() < deadline, case .logs(let pending) = slot.take() else {
             state.refused(503, "downstream is full (backpressure) for \(state.config.backpressureWait.formatted)")
             respond(context, head, .serviceUnavailable, retryAfter: true)
             return
         }
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let bound = NIOLoopBound((self, context, pending), eventLoop: context.eventLoop)
         context.eventLoop.scheduleTask(in: .milliseconds(10)) {
-            let (handler, context) = bound.value
-            handler.enqueue(context, head, batch, deadline: deadline)
+            let (handler, context, pending) = bound.value
+            handler.enqueue(context, head, pending, deadline: deadline)
         }
     }
 

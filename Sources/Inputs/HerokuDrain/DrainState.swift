@@ -1,19 +1,17 @@
 import Atomics
+import NIOConcurrencyHelpers
+import NIOCore
 import Pipeline
 
-/// What every drain connection shares. Touched only on the drain's one event loop, which
-/// also makes the input the single producer of its downstream rings.
-final class DrainState: @unchecked Sendable {
+/// What every drain connection shares, on whichever event loop it runs.
+final class DrainState: Sendable {
     let config: HerokuDrainInputConfig
     let parser: LogplexBodyParser
     let metrics: ComponentMetrics
     let log: RateLimitedLogger
-    /// Set when `run` starts; until then requests are answered 503.
-    var emitter: Emitter?
-    /// Set at shutdown: requests are answered 503 so logplex retries elsewhere or later.
-    var stopping = false
-    var dedupe: FrameIDDeduplicator
-    var connections = 0
+    /// Frame ids recently accepted; logplex may retry on another connection, so on another loop.
+    let dedupe: NIOLockedValueBox<FrameIDDeduplicator>
+    let connections = ManagedAtomic<Int>(0)
 
     let parseErrors: ManagedAtomic<Int>
     let countMismatches: ManagedAtomic<Int>
@@ -24,7 +22,7 @@ final class DrainState: @unchecked Sendable {
         self.parser = LogplexBodyParser(maxFrameBytes: config.maxFrameBytes)
         self.metrics = metrics
         self.log = log
-        self.dedupe = FrameIDDeduplicator(windowNanoseconds: config.dedupeWindow.nanoseconds)
+        self.dedupe = NIOLockedValueBox(FrameIDDeduplicator(windowNanoseconds: config.dedupeWindow.nanoseconds))
         parseErrors = metrics.errorCounter("parse")
         countMismatches = metrics.errorCounter("msg_count_mismatch")
         duplicates = metrics.dropCounter("duplicate_frame_id")
@@ -35,4 +33,16 @@ final class DrainState: @unchecked Sendable {
         metrics.errorCounter("request_\(status)").wrappingIncrement(ordering: .relaxed)
         log.warning("refused drain request with \(status): \(why)")
     }
+}
+
+/// One event loop's share of the drain: its producer lane. Touched only on `loop`, which
+/// makes that loop the single producer of the lane's downstream rings.
+final class DrainLane: @unchecked Sendable {
+    let loop: any EventLoop
+    /// Set when `run` starts; until then requests are answered 503.
+    var emitter: EmitterLane?
+    /// Set at shutdown: requests are answered 503 so logplex retries elsewhere or later.
+    var stopping = false
+
+    init(loop: any EventLoop) { self.loop = loop }
 }

@@ -1,7 +1,7 @@
 /// Remembers recently accepted `Logplex-Frame-Id`s so logplex's retries are not emitted twice.
 ///
 /// Bounded in time (`window`) and in count (`capacity`, oldest forgotten first).
-/// Used only on the drain's event loop.
+/// Not thread-safe: the drain keeps it behind a lock, since retries may arrive on any loop.
 struct FrameIDDeduplicator {
     let window: Int64
     let capacity: Int

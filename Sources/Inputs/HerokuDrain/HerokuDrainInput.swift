@@ -8,10 +8,15 @@ import NIOSSL
 import Pipeline
 
 /// Serves the drain endpoint; each request's frames become one batch (see `DrainRequestHandler`).
+///
+/// Connections spread over the drain's own event loops (one per core, not shared with the
+/// HTTP clients of outputs); each loop emits through its own lane, so every downstream ring
+/// keeps one producer and each connection's requests stay in order.
 final class HerokuDrainInput: InputStage, @unchecked Sendable {
     private let config: HerokuDrainInputConfig
     private let state: DrainState
-    private let loop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+    private let group: MultiThreadedEventLoopGroup
+    private let lanes: [DrainLane]
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
     private let logger: Logger
 
@@ -19,16 +24,20 @@ final class HerokuDrainInput: InputStage, @unchecked Sendable {
         self.config = config
         self.logger = logger
         state = DrainState(config: config, metrics: metrics, log: RateLimitedLogger(logger: logger))
+        group = MultiThreadedEventLoopGroup(numberOfThreads: config.producerLanes)
+        lanes = group.makeIterator().map { DrainLane(loop: $0) }
     }
+
+    deinit { group.shutdownGracefully { _ in } }
 
     /// The bound port (after `prepare`), for tests using port 0.
     var boundPort: Int? { channel.withLockedValue { $0?.localAddress?.port } }
 
     func prepare() async throws {
         let tls = try makeTLSContext()
-        let state = self.state
+        let state = self.state, lanes = self.lanes
         let idle = TimeAmount.nanoseconds(config.idleTimeout.nanoseconds)
-        let bootstrap = ServerBootstrap(group: loop)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -36,7 +45,8 @@ final class HerokuDrainInput: InputStage, @unchecked Sendable {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle))
-                    try channel.pipeline.syncOperations.addHandler(DrainRequestHandler(state: state))
+                    let lane = lanes.first { $0.loop === channel.eventLoop }!
+                    try channel.pipeline.syncOperations.addHandler(DrainRequestHandler(state: state, lane: lane))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -52,16 +62,19 @@ final class HerokuDrainInput: InputStage, @unchecked Sendable {
     }
 
     func run(_ context: InputContext) async throws {
-        let state = self.state
-        try await loop.submit { state.emitter = context.emitter }.get()
+        precondition(context.emitter.lanes.count == lanes.count, "BUG: the drain has \(lanes.count) event loops but \(context.emitter.lanes.count) lanes")
+        for (index, lane) in lanes.enumerated() {
+            let emitter = context.emitter.lane(index)
+            try await lane.loop.submit { lane.emitter = emitter }.get()
+        }
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(3600))
         }
-        // From here on requests get 503; the barrier makes sure no request on the loop is
+        // From here on requests get 503; the barrier on every loop makes sure no request is
         // still emitting when the core closes the downstream rings after `run` returns.
-        try await loop.submit { state.stopping = true }.get()
+        for lane in lanes { try await lane.loop.submit { lane.stopping = true }.get() }
         try? await channel.withLockedValue { $0 }?.close()
-        try await loop.submit {}.get()
+        for lane in lanes { try await lane.loop.submit {}.get() }
     }
 
     private func makeTLSContext() throws -> NIOSSLContext? {

@@ -1,3 +1,4 @@
+import NIOCore
 import Pipeline
 
 /// `heroku_drain`: a Heroku logplex HTTPS drain endpoint.
@@ -52,6 +53,9 @@ public struct HerokuDrainInputConfig: ComponentConfig {
         maxConnections = reader.int("max_connections", default: maxConnections, range: 1...1_000_000)
         idleTimeout = reader.duration("idle_timeout", default: idleTimeout, minimum: .seconds(1))
     }
+
+    /// One producer lane per event loop of the drain: one per core.
+    public var producerLanes: Int { System.coreCount }
 
     public func makeStage(_ context: StageContext) throws -> Stage {
         .input(HerokuDrainInput(config: self, metrics: context.metrics, logger: context.logger))

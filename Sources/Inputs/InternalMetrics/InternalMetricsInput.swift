@@ -33,7 +33,7 @@ struct InternalMetricsInput: InputStage {
                 batch.append(name: s.name, labels: s.labels, value: s.value, timestamp: now, kind: s.kind)
             }
             context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
-            await context.emit(.metrics(batch))
+            await context.emit(.metrics(consume batch))
             next += interval
             try await Task.sleep(until: next, clock: .continuous)
         }

@@ -26,7 +26,13 @@ enum LineWriterLoop {
                     context.metrics.failing.store(true, ordering: .relaxed)
                     log.error("\(error); retrying")
                     attempt += 1
-                    try await Task.sleep(for: .milliseconds(min(5_000, 100 << min(attempt, 6))))
+                    do {
+                        try await Task.sleep(for: .milliseconds(min(5_000, 100 << min(attempt, 6))))
+                    } catch {
+                        // shutdown_timeout: the batch held here is lost, and says so.
+                        context.metrics.dropCounter("shutdown").wrappingIncrement(by: batch.count, ordering: .relaxed)
+                        throw error
+                    }
                 }
             }
             context.metrics.sentEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)

@@ -43,12 +43,16 @@ public struct ComponentType: Sendable {
 public protocol ComponentConfig: Sendable {
     /// Named output ports besides the default one (`regex` routes to `unmatched`).
     var ports: [String] { get }
+    /// Producers of an input that emit concurrently (one per event loop); each gets its own
+    /// `EmitterLane` and rings. 1 for everything that emits from a single task.
+    var producerLanes: Int { get }
     /// Builds the running stage. May open files; binding sockets waits for `prepare()`.
     func makeStage(_ context: StageContext) throws -> Stage
 }
 
 extension ComponentConfig {
     public var ports: [String] { [] }
+    public var producerLanes: Int { 1 }
 }
 
 /// A built stage of one of the three roles.
@@ -104,6 +108,11 @@ extension OutputStage {
 public struct TransformOutput: Sendable {
     /// The emitted batches and the port each goes to.
     public private(set) var batches: [(port: Int, batch: EventBatch)] = []
+
+    /// Removes and returns the oldest emitted batch, handing over ownership.
+    public mutating func takeFirst() -> (port: Int, batch: EventBatch)? {
+        batches.isEmpty ? nil : batches.removeFirst()
+    }
 
     public init() { batches.reserveCapacity(4) }
 

@@ -15,6 +15,8 @@ public final class ComponentMetrics: Sendable {
     public let failing = ManagedAtomic<Bool>(false)
     /// Requests an output sent again after a failure.
     public let retries = ManagedAtomic<Int>(0)
+    /// Copy-on-write copies of batches this stage caused (see `BatchCopies`).
+    public let batchCopies = ManagedAtomic<Int>(0)
     /// How long an output's requests took, each attempt, answered or not.
     public let requestDuration = LatencyHistogram()
     private let errors = CounterTable()

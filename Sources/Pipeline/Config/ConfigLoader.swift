@@ -142,6 +142,7 @@ public enum ConfigLoader {
             if let b = reader.child("buffer") {
                 _ = b.choice("type", ["memory"], default: "memory")
                 buffer.maxEvents = b.int("max_events", default: buffer.maxEvents, range: 1...100_000_000)
+                buffer.maxBytes = b.size("max_size", default: buffer.maxBytes)
                 buffer.whenFull = BufferConfig.WhenFull(rawValue: b.choice("when_full", ["block", "drop_newest"], default: "block")) ?? .block
                 b.finish()
             }

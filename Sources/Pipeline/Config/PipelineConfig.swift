@@ -14,6 +14,8 @@ public struct BufferConfig: Sendable, Equatable {
 
     /// Events the in-memory buffer holds before it counts as full.
     public var maxEvents: Int = 65_536
+    /// Arena bytes the in-memory buffer holds before it counts as full (`max_size`; unbounded when unset).
+    public var maxBytes: Int = .max
     /// What a full buffer does to its producer.
     public var whenFull: WhenFull = .block
 

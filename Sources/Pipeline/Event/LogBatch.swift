@@ -26,7 +26,9 @@ public struct FieldRecord: Sendable {
 /// copy only if another stage still holds it (copy-on-write).
 public struct LogBatch: Sendable {
     /// Every string of the batch: messages, field keys and byte values.
-    public var arena: ByteBuffer
+    public internal(set) var arena: ByteBuffer
+    /// Shared by every holder of this batch's storage (see `BatchCopies`).
+    private var identity = BatchIdentity()
     /// One row per event, in order.
     public private(set) var records: [LogRecord]
     /// Every field of every event.
@@ -51,6 +53,7 @@ public struct LogBatch: Sendable {
     /// Appends an event whose message is `message`; returns its index.
     @discardableResult
     public mutating func append(timestamp: Int64, message: UnsafeRawBufferPointer) -> Int {
+        BatchIdentity.willMutate(&identity)
         let span = arena.appendSpan(message)
         records.append(LogRecord(timestamp: timestamp, message: span, firstField: -1, lastField: -1))
         return records.count - 1
@@ -59,6 +62,7 @@ public struct LogBatch: Sendable {
     /// Appends an event whose message is a string; returns its index.
     @discardableResult
     public mutating func append(timestamp: Int64, message: String) -> Int {
+        BatchIdentity.willMutate(&identity)
         let span = arena.appendSpan(message)
         records.append(LogRecord(timestamp: timestamp, message: span, firstField: -1, lastField: -1))
         return records.count - 1
@@ -67,24 +71,38 @@ public struct LogBatch: Sendable {
     /// Appends an event whose message already sits in the arena.
     @discardableResult
     public mutating func append(timestamp: Int64, messageSpan: ByteSpan) -> Int {
+        BatchIdentity.willMutate(&identity)
         records.append(LogRecord(timestamp: timestamp, message: messageSpan, firstField: -1, lastField: -1))
         return records.count - 1
     }
 
     /// Copies bytes into the arena, for field values.
-    public mutating func store(_ bytes: UnsafeRawBufferPointer) -> ByteSpan { arena.appendSpan(bytes) }
+    public mutating func store(_ bytes: UnsafeRawBufferPointer) -> ByteSpan {
+        BatchIdentity.willMutate(&identity)
+        return arena.appendSpan(bytes)
+    }
 
     /// Copies a string into the arena, for field values.
-    public mutating func store(_ string: String) -> ByteSpan { arena.appendSpan(string) }
+    public mutating func store(_ string: String) -> ByteSpan {
+        BatchIdentity.willMutate(&identity)
+        return arena.appendSpan(string)
+    }
 
     /// Sets the timestamp of event `index`.
-    public mutating func setTimestamp(_ index: Int, _ timestamp: Int64) { records[index].timestamp = timestamp }
+    public mutating func setTimestamp(_ index: Int, _ timestamp: Int64) {
+        BatchIdentity.willMutate(&identity)
+        records[index].timestamp = timestamp
+    }
 
     /// Replaces the message of event `index`.
-    public mutating func setMessage(_ index: Int, _ span: ByteSpan) { records[index].message = span }
+    public mutating func setMessage(_ index: Int, _ span: ByteSpan) {
+        BatchIdentity.willMutate(&identity)
+        records[index].message = span
+    }
 
     /// Adds a field to event `index` without checking for an existing one of the same key.
     public mutating func appendField(_ index: Int, _ key: FieldKey, _ value: FieldValue) {
+        BatchIdentity.willMutate(&identity)
         let fieldIndex = Int32(fields.count)
         fields.append(FieldRecord(key: key, value: value, next: -1))
         let last = records[index].lastField
@@ -98,6 +116,7 @@ public struct LogBatch: Sendable {
 
     /// Sets a field of event `index`, replacing the value of an existing field with the same key.
     public mutating func setField(_ index: Int, _ key: FieldKey, _ value: FieldValue) {
+        BatchIdentity.willMutate(&identity)
         if let existing = fieldIndex(index, key) {
             fields[existing].value = value
         } else {
@@ -107,12 +126,14 @@ public struct LogBatch: Sendable {
 
     /// Sets a known field to a copy of `bytes`.
     public mutating func setField(_ index: Int, _ key: KnownField, bytes: UnsafeRawBufferPointer) {
+        BatchIdentity.willMutate(&identity)
         let span = arena.appendSpan(bytes)
         setField(index, .known(key), .bytes(span))
     }
 
     /// Sets a field named by raw key bytes (a known name maps to its `KnownField`).
     public mutating func setField(_ index: Int, keyBytes: UnsafeRawBufferPointer, _ value: FieldValue) {
+        BatchIdentity.willMutate(&identity)
         if let known = KnownField(bytes: keyBytes) {
             setField(index, .known(known), value)
         } else if let existing = customFieldIndex(index, keyBytes) {
@@ -125,6 +146,7 @@ public struct LogBatch: Sendable {
 
     /// Sets a field whose key bytes already sit in the arena (parsers pointing into the message).
     public mutating func setField(_ index: Int, keySpan: ByteSpan, _ value: FieldValue) {
+        BatchIdentity.willMutate(&identity)
         if let known = arena.withSpan(keySpan, { KnownField(bytes: $0) }) {
             setField(index, .known(known), value)
             return
@@ -147,6 +169,7 @@ public struct LogBatch: Sendable {
 
     /// Sets a field named by a configuration-time name.
     public mutating func setField(_ index: Int, _ name: FieldName, _ value: FieldValue) {
+        BatchIdentity.willMutate(&identity)
         if let known = name.known {
             setField(index, .known(known), value)
         } else {
@@ -213,6 +236,7 @@ public struct LogBatch: Sendable {
 
     /// Keeps only the events for which `isIncluded` returns true, in order.
     public mutating func retain(_ isIncluded: (Int) -> Bool) {
+        BatchIdentity.willMutate(&identity)
         var write = 0
         for read in records.indices where isIncluded(read) {
             records[write] = records[read]
@@ -223,6 +247,7 @@ public struct LogBatch: Sendable {
 
     /// Removes every event but keeps the storage for reuse.
     public mutating func removeAll() {
+        BatchIdentity.willMutate(&identity)
         records.removeAll(keepingCapacity: true)
         fields.removeAll(keepingCapacity: true)
         arena.clear()

@@ -45,7 +45,9 @@ public struct LabelRecord: Sendable {
 /// A batch of metric samples stored column-wise: rows, labels and one byte arena.
 public struct MetricBatch: Sendable {
     /// Every string of the batch: names, label names and values.
-    public var arena: ByteBuffer
+    public internal(set) var arena: ByteBuffer
+    /// Shared by every holder of this batch's storage (see `BatchCopies`).
+    private var identity = BatchIdentity()
     /// One row per sample, in order.
     public private(set) var records: [MetricRecord]
     /// Labels of every sample; a sample's labels are contiguous.
@@ -71,6 +73,7 @@ public struct MetricBatch: Sendable {
     @discardableResult
     public mutating func append(name: String, labels pairs: [(String, String)] = [], value: Double,
                                 timestamp: Int64, kind: MetricKind) -> Int {
+        BatchIdentity.willMutate(&identity)
         let nameSpan = arena.appendSpan(name)
         let start = Int32(labels.count)
         for (n, v) in pairs {
@@ -85,6 +88,7 @@ public struct MetricBatch: Sendable {
     @discardableResult
     public mutating func append(nameSpan: ByteSpan, labels newLabels: some Collection<LabelRecord>, value: Double,
                                 timestamp: Int64, kind: MetricKind) -> Int {
+        BatchIdentity.willMutate(&identity)
         let start = Int32(labels.count)
         labels.append(contentsOf: newLabels)
         records.append(MetricRecord(name: nameSpan, labelStart: start, labelCount: Int32(newLabels.count),
@@ -93,20 +97,30 @@ public struct MetricBatch: Sendable {
     }
 
     /// Copies bytes into the arena.
-    public mutating func store(_ bytes: UnsafeRawBufferPointer) -> ByteSpan { arena.appendSpan(bytes) }
+    public mutating func store(_ bytes: UnsafeRawBufferPointer) -> ByteSpan {
+        BatchIdentity.willMutate(&identity)
+        return arena.appendSpan(bytes)
+    }
 
     /// Copies a string into the arena.
-    public mutating func store(_ string: String) -> ByteSpan { arena.appendSpan(string) }
+    public mutating func store(_ string: String) -> ByteSpan {
+        BatchIdentity.willMutate(&identity)
+        return arena.appendSpan(string)
+    }
 
     /// Replaces the labels of sample `index` (the new labels are appended; the old stay unused).
     public mutating func replaceLabels(_ index: Int, with newLabels: some Collection<LabelRecord>) {
+        BatchIdentity.willMutate(&identity)
         records[index].labelStart = Int32(labels.count)
         records[index].labelCount = Int32(newLabels.count)
         labels.append(contentsOf: newLabels)
     }
 
     /// Sets the value of sample `index`.
-    public mutating func setValue(_ index: Int, _ value: Double) { records[index].value = value }
+    public mutating func setValue(_ index: Int, _ value: Double) {
+        BatchIdentity.willMutate(&identity)
+        records[index].value = value
+    }
 
     /// The labels of sample `index`.
     public func labels(of index: Int) -> ArraySlice<LabelRecord> {
@@ -140,6 +154,7 @@ public struct MetricBatch: Sendable {
 
     /// Keeps only the samples for which `isIncluded` returns true, in order.
     public mutating func retain(_ isIncluded: (Int) -> Bool) {
+        BatchIdentity.willMutate(&identity)
         var write = 0
         for read in records.indices where isIncluded(read) {
             records[write] = records[read]
@@ -150,6 +165,7 @@ public struct MetricBatch: Sendable {
 
     /// Removes every sample but keeps the storage for reuse.
     public mutating func removeAll() {
+        BatchIdentity.willMutate(&identity)
         records.removeAll(keepingCapacity: true)
         labels.removeAll(keepingCapacity: true)
         arena.clear()

@@ -1,4 +1,5 @@
-/// Where a stage receives batches: one ring per upstream edge, read round-robin (fan-in).
+/// Where a stage receives batches: one ring per upstream edge and producer lane, read
+/// round-robin (fan-in), all drawing on one `QueueBudget`.
 public final class StageInbox: @unchecked Sendable {
     /// What `next(deadline:)` found.
     public enum Item: Sendable {
@@ -11,27 +12,26 @@ public final class StageInbox: @unchecked Sendable {
     public private(set) var rings: [BatchRing] = []
     /// The signal every ring of this inbox wakes.
     public let signal = StageSignal()
-    private let slots: Int
-    private let maxEvents: Int
+    /// The events and bytes this inbox may hold.
+    public let budget: QueueBudget
     private var cursor = 0
 
-    /// An inbox whose rings hold `slots` batches and `maxEvents` events each.
-    public init(slots: Int, maxEvents: Int) {
-        self.slots = slots
-        self.maxEvents = maxEvents
+    /// An inbox holding at most `maxEvents` events and `maxBytes` arena bytes.
+    public init(maxEvents: Int, maxBytes: Int = .max) {
+        budget = QueueBudget(maxEvents: maxEvents, maxBytes: maxBytes)
     }
 
-    /// Adds a ring for one more upstream edge (topology construction only).
+    /// Adds a ring for one more upstream edge or lane (topology construction only).
     public func makeRing() -> BatchRing {
-        let ring = BatchRing(slots: slots, maxEvents: maxEvents, consumerSignal: signal)
+        let ring = BatchRing(budget: budget, consumerSignal: signal)
         rings.append(ring)
         return ring
     }
 
     /// Events queued across every ring.
-    public var eventCount: Int { rings.reduce(0) { $0 + $1.eventCount } }
+    public var eventCount: Int { budget.eventCount }
     /// Arena bytes queued across every ring.
-    public var byteCount: Int { rings.reduce(0) { $0 + $1.byteCount } }
+    public var byteCount: Int { budget.byteCount }
 
     /// Takes a batch from the next non-empty ring; never suspends.
     public func tryNext() -> EventBatch? {
@@ -49,23 +49,47 @@ public final class StageInbox: @unchecked Sendable {
     /// True when every ring is closed and drained.
     public var isFinished: Bool { rings.allSatisfy { $0.isClosed && $0.isEmpty } }
 
-    /// The next batch; nil once every upstream has closed and everything was drained.
+    /// What a wait for the next batch ended with (the batch itself goes into the caller's slot).
+    public enum Arrival: Sendable {
+        case batch, timeout, closed
+    }
+
+    /// The next batch; nil once every upstream has closed and everything was drained, or
+    /// when the task is cancelled (shutdown timeout: what is left is counted by the topology).
     public func next() async -> EventBatch? {
+        var slot: EventBatch?
         while true {
-            switch await next(deadline: nil) {
-            case .batch(let b): return b
+            switch await next(deadline: nil, into: &slot) {
+            case .batch: return slot.take()
             case .closed: return nil
             case .timeout: continue
             }
         }
     }
 
-    /// The next batch, `.timeout` at `deadline`, or `.closed` when all upstreams are done.
+    /// The next batch, `.timeout` at `deadline`, or `.closed` when all upstreams are done
+    /// or the task is cancelled.
     public func next(deadline: ContinuousClock.Instant?) async -> Item {
+        var slot: EventBatch?
+        switch await next(deadline: deadline, into: &slot) {
+        case .batch: return .batch(slot.take()!)
+        case .timeout: return .timeout
+        case .closed: return .closed
+        }
+    }
+
+    /// Waits like `next(deadline:)`, moving the batch into `slot` (the caller empties it with
+    /// `take()`), so the caller holds the only reference and mutates it without a copy.
+    public func next(deadline: ContinuousClock.Instant?, into slot: inout EventBatch?) async -> Arrival {
         var spins = 0
         while true {
-            if let batch = tryNext() { return .batch(batch) }
-            if isFinished { return tryNext().map { .batch($0) } ?? .closed }
+            slot = tryNext()
+            if slot != nil { return .batch }
+            if isFinished {
+                slot = tryNext()
+                return slot == nil ? .closed : .batch
+            }
+            if Task.isCancelled { return .closed }
             if let deadline, ContinuousClock.now >= deadline { return .timeout }
             spins += 1
             if spins < 32 { await Task.yield(); continue }

@@ -1,12 +1,13 @@
 import Atomics
 import NIOConcurrencyHelpers
 
-/// Wakes one parked task when another side has made progress.
+/// Wakes one parked task when another side has made progress, or when the task is cancelled.
 ///
 /// The fast path of `notify()` is one atomic load: a lock is taken only when a task is
 /// parked. The waiter publishes itself (`waiting = true`) before re-checking its condition,
 /// and the notifier publishes its progress before reading `waiting`; both with sequential
-/// consistency, so one of the two always sees the other and no wake-up is lost.
+/// consistency, so one of the two always sees the other and no wake-up is lost. A
+/// cancelled consumer never stays parked: shutdown relies on that to end stuck stages.
 public final class StageSignal: @unchecked Sendable {
     private let lock = NIOLock()
     private let waiting = ManagedAtomic<Bool>(false)
@@ -20,9 +21,10 @@ public final class StageSignal: @unchecked Sendable {
         wake()
     }
 
+    /// True while a task is parked (or about to park).
     var isWaiting: Bool { waiting.load(ordering: .sequentiallyConsistent) }
 
-    func wake() {
+    private func wake() {
         let parked: CheckedContinuation<Void, Never>? = lock.withLock {
             let c = continuation
             continuation = nil
@@ -32,19 +34,26 @@ public final class StageSignal: @unchecked Sendable {
         parked?.resume()
     }
 
-    /// Parks until `notify()` unless `isReady` already holds after the waiter is published.
-    public func wait(until isReady: () -> Bool) async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            waiting.store(true, ordering: .sequentiallyConsistent)
-            if isReady() {
-                waiting.store(false, ordering: .sequentiallyConsistent)
+    /// Parks until `notify()` or (when `cancellable`) cancellation, unless `isReady` already
+    /// holds after the waiter is published. Callers re-check their condition after.
+    public func wait(cancellable: Bool = true, until isReady: () -> Bool) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                lock.lock()
+                waiting.store(true, ordering: .sequentiallyConsistent)
+                // The cancellation flag is set before the handler runs, and both sides hold
+                // the lock, so a cancel either is seen here or finds the continuation stored.
+                if isReady() || (cancellable && Task.isCancelled) {
+                    waiting.store(false, ordering: .sequentiallyConsistent)
+                    lock.unlock()
+                    c.resume()
+                    return
+                }
+                continuation = c
                 lock.unlock()
-                c.resume()
-                return
             }
-            continuation = c
-            lock.unlock()
+        } onCancel: {
+            if cancellable { wake() }
         }
     }
 }

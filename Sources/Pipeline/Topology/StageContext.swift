@@ -21,13 +21,16 @@ public struct InputContext: Sendable {
     public let logger: Logger
     public let emitter: Emitter
 
-    /// Sends a batch downstream, parking while a downstream queue is full (backpressure).
-    public func emit(_ batch: EventBatch) async {
-        await emitter.emit(batch)
+    /// Sends a batch downstream on lane 0, parking while a downstream queue is full
+    /// (backpressure). The batch is handed over: pass it with `consume` where the caller
+    /// keeps a variable, so downstream stages can mutate it without a copy.
+    public func emit(_ batch: consuming EventBatch) async {
+        await emitter.lanes[0].emit(consume batch)
     }
 
-    /// Sends a batch if every downstream has room; false (and nothing counted) otherwise.
-    public func tryEmit(_ batch: EventBatch) -> Bool { emitter.tryEmit(batch) }
+    /// Sends the batch in `slot` on lane 0 if every blocking downstream has room, leaving
+    /// `slot` nil; false (nothing sent or counted) otherwise.
+    public func tryEmit(_ slot: inout EventBatch?) -> Bool { emitter.lanes[0].tryEmit(&slot) }
 }
 
 /// What a running output consumes.

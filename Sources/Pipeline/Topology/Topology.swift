@@ -35,22 +35,25 @@ public final class Topology: Sendable {
         for c in config.components {
             metrics[c.id] = ComponentMetrics(id: c.id)
             if c.role != .input {
-                let slots = max(4, min(256, c.buffer.maxEvents / 256))
-                inboxes[c.id] = StageInbox(slots: slots, maxEvents: c.buffer.maxEvents)
+                inboxes[c.id] = StageInbox(maxEvents: c.buffer.maxEvents, maxBytes: c.buffer.maxBytes)
             }
         }
-        var ports: [String: [[Edge]]] = [:]
+        // ports[id][lane][port]: every producer lane has its own ring into each downstream.
+        var ports: [String: [[[Edge]]]] = [:]
         for c in config.components where c.role != .output {
-            ports[c.id] = Array(repeating: [], count: 1 + c.config.ports.count)
+            let lanes = c.role == .input ? max(1, c.config.producerLanes) : 1
+            ports[c.id] = Array(repeating: Array(repeating: [], count: 1 + c.config.ports.count), count: lanes)
         }
         for c in config.components where c.role != .input {
             for ref in c.upstreams {
                 guard let upstream = config.component(ref.id) else { continue }
                 let port = ref.port.flatMap { upstream.config.ports.firstIndex(of: $0).map { $0 + 1 } } ?? 0
-                let edge = Edge(ring: inboxes[c.id]!.makeRing(), downstream: c.id,
-                                dropWhenFull: c.buffer.whenFull == .dropNewest,
-                                downstreamMetrics: metrics[c.id]!, logger: logger)
-                ports[ref.id]![port].append(edge)
+                for lane in ports[ref.id]!.indices {
+                    let edge = Edge(ring: inboxes[c.id]!.makeRing(), downstream: c.id,
+                                    dropWhenFull: c.buffer.whenFull == .dropNewest,
+                                    downstreamMetrics: metrics[c.id]!, logger: logger)
+                    ports[ref.id]![lane][port].append(edge)
+                }
             }
         }
         var emitters: [String: Emitter] = [:]
@@ -60,7 +63,9 @@ public final class Topology: Sendable {
             componentLogger[metadataKey: "component"] = "\(c.id)"
             let context = StageContext(id: c.id, dataDirectory: config.dataDirectory, metrics: metrics[c.id]!,
                                        logger: componentLogger, telemetry: telemetry)
-            if let p = ports[c.id] { emitters[c.id] = Emitter(ports: p, metrics: metrics[c.id]!) }
+            if let lanes = ports[c.id] {
+                emitters[c.id] = Emitter(lanes: lanes.map { EmitterLane(ports: $0, metrics: metrics[c.id]!) })
+            }
             telemetry.add(.init(id: c.id, role: c.role, type: c.type.name, metrics: metrics[c.id]!,
                                 inbox: inboxes[c.id], upstreams: c.upstreams))
             do {
@@ -100,119 +105,99 @@ public final class Topology: Sendable {
         }
     }
 
-    /// Runs every stage until all have finished, or until `shutdown_timeout` after `shutdown()`.
+    /// Runs every stage until all have finished, or until `shutdown_timeout` after
+    /// `shutdown()`: then every stage is cancelled, what is still queued is counted as
+    /// `dropped{reason="shutdown"}`, and `run` returns even if a stage ignores cancellation.
     public func run() async {
         // A `shutdown()` before `run()` must not be overwritten: the inputs are cancelled below.
         _ = stateValue.compareExchange(expected: State.built.rawValue, desired: State.running.rawValue, ordering: .relaxed)
         var tasks: [Task<Void, Never>] = []
         var inputs: [Task<Void, Never>] = []
         for (c, stage, context) in stages {
+            let copies = context.metrics.batchCopies
             switch stage {
             case .output(let output):
                 let outputContext = OutputContext(id: c.id, metrics: context.metrics, logger: context.logger, inbox: inboxes[c.id]!)
-                tasks.append(Task { await Self.runOutput(output, outputContext) })
+                tasks.append(Task { await BatchCopies.$stageCounter.withValue(copies) { await StageRunner.run(output, outputContext) } })
             case .transform(let transform):
-                let inbox = inboxes[c.id]!, emitter = emitters[c.id]!
-                tasks.append(Task { await Self.runTransform(transform, inbox: inbox, emitter: emitter, context: context) })
+                let inbox = inboxes[c.id]!, lane = emitters[c.id]!.lane(0), emitter = emitters[c.id]!
+                tasks.append(Task {
+                    await BatchCopies.$stageCounter.withValue(copies) {
+                        await StageRunner.run(transform, inbox: inbox, lane: lane, context: context)
+                    }
+                    emitter.close()
+                })
             case .input(let input):
                 let inputContext = InputContext(id: c.id, metrics: context.metrics, logger: context.logger, emitter: emitters[c.id]!)
-                let task = Task { await Self.runInput(input, inputContext) }
+                let task = Task { await BatchCopies.$stageCounter.withValue(copies) { await StageRunner.run(input, inputContext) } }
                 inputs.append(task)
                 tasks.append(task)
             }
         }
         inputTasks.withLockedValue { $0 = inputs }
         if stateValue.load(ordering: .relaxed) == State.stopping.rawValue { inputs.forEach { $0.cancel() } }
-        let all = tasks
-        let timeout = config.shutdownTimeout
-        let requests = shutdownRequests
-        let logger = self.logger
-        let inboxes = self.inboxes
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { for t in all { await t.value } }
-            group.addTask {
-                var iterator = requests.makeAsyncIterator()
-                guard await iterator.next() != nil else { return }
-                try? await Task.sleep(for: timeout)
-                if Task.isCancelled { return }
-                let left = inboxes.values.reduce(0) { $0 + $1.eventCount }
-                logger.warning("shutdown_timeout (\(timeout.formatted)) reached: \(left) events still queued were not delivered")
-                // Cancelling the group reaches only its own children: stop the stages themselves,
-                // so an output still retrying gives up (and counts what it drops) now.
-                for t in all { t.cancel() }
-            }
-            await group.next()
-            group.cancelAll()
+        let budgets = inboxes.values.map(\.budget), all = tasks
+        let timedOut = await Self.wait(for: all, shutdownRequests: shutdownRequests, timeout: config.shutdownTimeout) {
+            // Parked producers wake and count their batch; stages see their cancellation.
+            for budget in budgets { budget.abandon() }
+            for t in all { t.cancel() }
         }
+        if timedOut { countWhatWasLeft() }
         stateValue.store(State.stopped.rawValue, ordering: .relaxed)
     }
 
-    /// Stops the inputs; the rest of the pipeline drains behind them.
-    public func shutdown() {
+    /// Waits for every task, or for `timeout` after the first shutdown request; then calls
+    /// `giveUp` and waits at most `abandonAfter` more. True when the timeout was reached.
+    private static func wait(for tasks: [Task<Void, Never>], shutdownRequests: AsyncStream<Void>,
+                             timeout: Duration, abandonAfter: Duration = .seconds(1),
+                             giveUp: @escaping @Sendable () -> Void) async -> Bool {
+        // Awaiting a task's value ignores cancellation, so the waiter sits outside the group
+        // and reports through a stream the group can stop listening to.
+        let (finished, done) = AsyncStream<Void>.makeStream()
+        Task { for t in tasks { await t.value }; done.finish() }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { for await _ in finished {}; return false }
+            group.addTask {
+                var iterator = shutdownRequests.makeAsyncIterator()
+                guard await iterator.next() != nil else { return false }
+                do { try await Task.sleep(for: timeout) } catch { return false }
+                // Cancelling the group reaches only its own children: stop the stages themselves,
+                // so outputs still retrying give up and count.
+                giveUp()
+                try? await Task.sleep(for: abandonAfter)
+                return true
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            var timedOut = first
+            while let more = await group.next() { timedOut = timedOut || more }
+            return timedOut
+        }
+    }
+
+    /// Counts the events still queued in every inbox as dropped at shutdown, and logs one line
+    /// with every component's shutdown drops (queued here, or in flight and counted by the stage).
+    private func countWhatWasLeft() {
+        for entry in telemetry.entries {
+            guard let inbox = entry.inbox, case let left = inbox.eventCount, left > 0 else { continue }
+            entry.metrics.dropCounter("shutdown").wrappingIncrement(by: left, ordering: .relaxed)
+        }
+        let dropped = telemetry.entries.compactMap { entry -> String? in
+            guard let n = entry.metrics.dropCounts.first(where: { $0.0 == "shutdown" })?.1, n > 0 else { return nil }
+            return "\(entry.id) \(n)"
+        }
+        logger.warning("shutdown_timeout (\(config.shutdownTimeout.formatted)) reached; events dropped at shutdown: \(dropped.isEmpty ? "none" : dropped.joined(separator: ", "))")
+    }
+
+    /// Stops the inputs; the rest of the pipeline drains behind them. Returns false when a
+    /// shutdown was already under way (a second SIGTERM exits at once).
+    @discardableResult
+    public func shutdown() -> Bool {
         let previous = stateValue.exchange(State.stopping.rawValue, ordering: .relaxed)
-        guard previous != State.stopping.rawValue, previous != State.stopped.rawValue else { return }
+        guard previous != State.stopping.rawValue, previous != State.stopped.rawValue else { return false }
         logger.info("shutting down: inputs stop, transforms flush, outputs drain (up to \(config.shutdownTimeout.formatted))")
         inputTasks.withLockedValue { $0 }.forEach { $0.cancel() }
         shutdownContinuation.yield()
-    }
-
-    private static func runInput(_ input: any InputStage, _ context: InputContext) async {
-        do {
-            try await input.run(context)
-        } catch is CancellationError {
-        } catch {
-            context.metrics.errorCounter("fatal").wrappingIncrement(ordering: .relaxed)
-            context.logger.error("input stopped: \(error)")
-        }
-        context.emitter.close()
-    }
-
-    private static func runTransform(_ transform: any TransformStage, inbox: StageInbox, emitter: Emitter,
-                                     context: StageContext) async {
-        var stage = transform
-        var output = TransformOutput()
-        let interval = stage.tickInterval
-        var nextTick = interval.map { ContinuousClock.now + $0 }
-        func send() async {
-            for (port, batch) in output.batches { await emitter.emit(batch, port: port) }
-            output.removeAll()
-        }
-        loop: while true {
-            switch await inbox.next(deadline: nextTick) {
-            case .batch(let batch):
-                context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
-                context.metrics.receivedBytes.wrappingIncrement(by: batch.byteCount, ordering: .relaxed)
-                stage.process(batch, into: &output)
-                // Under steady load a batch is always ready; the tick must not starve behind it.
-                if let interval, let due = nextTick, ContinuousClock.now >= due {
-                    stage.tick(now: WallClock.nanoseconds(), into: &output)
-                    nextTick = ContinuousClock.now + interval
-                }
-            case .timeout:
-                stage.tick(now: WallClock.nanoseconds(), into: &output)
-                if let interval { nextTick = ContinuousClock.now + interval }
-            case .closed:
-                stage.finish(into: &output)
-                await send()
-                break loop
-            }
-            await send()
-        }
-        emitter.close()
-    }
-
-    private static func runOutput(_ output: any OutputStage, _ context: OutputContext) async {
-        do {
-            try await output.run(context)
-        } catch is CancellationError {
-        } catch {
-            context.metrics.errorCounter("fatal").wrappingIncrement(ordering: .relaxed)
-            context.metrics.failing.store(true, ordering: .relaxed)
-            context.logger.error("output stopped: \(error); its inputs are drained and counted as dropped")
-            let dropped = context.metrics.dropCounter("output_stopped")
-            while let batch = await context.inbox.next() {
-                dropped.wrappingIncrement(by: batch.count, ordering: .relaxed)
-            }
-        }
+        return true
     }
 }

@@ -1,0 +1,75 @@
+import Atomics
+
+/// How a stage hands batches downstream: one `EmitterLane` per producer.
+///
+/// A stage task has one lane; an input that serves connections from several event loops
+/// has one lane per loop, each with its own ring into every downstream stage, so every
+/// ring keeps a single producer and each connection's events stay in order.
+public final class Emitter: Sendable {
+    /// The lanes; lane 0 is the stage's own.
+    public let lanes: [EmitterLane]
+
+    init(lanes: [EmitterLane]) { self.lanes = lanes }
+
+    /// Lane `index` (inputs with several producers; see `ComponentConfig.producerLanes`).
+    public func lane(_ index: Int) -> EmitterLane { lanes[index] }
+
+    /// Closes every outbound ring of every lane (end of stream).
+    func close() { for lane in lanes { lane.close() } }
+}
+
+/// One producer's edges, per port. Batches are handed over by ownership: a batch is shared
+/// (and so may be copied on write) only on real fan-out.
+public final class EmitterLane: Sendable {
+    /// Edges per port; port 0 is the default port.
+    let ports: [[Edge]]
+    private let metrics: ComponentMetrics
+
+    init(ports: [[Edge]], metrics: ComponentMetrics) {
+        self.ports = ports
+        self.metrics = metrics
+    }
+
+    /// Sends `batch` on `port`, parking while a blocking downstream is full. When shutdown
+    /// abandons a downstream (`shutdown_timeout`), the batch is counted as dropped for
+    /// `shutdown` for that edge instead.
+    public func emit(_ batch: consuming EventBatch, port: Int = 0) async {
+        let count = batch.count
+        guard count > 0, port < ports.count, let last = ports[port].last else { return }
+        var delivered = true
+        for edge in ports[port].dropLast() {
+            let sent = await edge.send(copy batch)
+            delivered = delivered && sent
+        }
+        let sent = await last.send(consume batch)
+        delivered = delivered && sent
+        if delivered {
+            metrics.sentEvents.wrappingIncrement(by: count, ordering: .relaxed)
+        } else {
+            // Looked up only here, so components that never drop show no `shutdown` counter.
+            metrics.dropCounter("shutdown").wrappingIncrement(by: count, ordering: .relaxed)
+        }
+    }
+
+
+    /// Sends the batch in `slot` on the default port without parking, leaving `slot` nil.
+    /// Returns false, sending nothing, when a blocking edge is full; a full
+    /// `drop_newest` edge drops and counts the batch for that edge only.
+    public func tryEmit(_ slot: inout EventBatch?) -> Bool {
+        guard let count = slot?.count, count > 0, let edges = ports.first, !edges.isEmpty else {
+            slot = nil
+            return true
+        }
+        // All or nothing over the blocking edges: this lane is the only producer of its rings.
+        guard edges.allSatisfy({ $0.dropWhenFull || $0.ring.hasRoom(for: slot!) }) else { return false }
+        let batch = slot.take()!
+        for edge in edges.dropLast() { edge.offer(copy batch) }
+        edges.last!.offer(consume batch)
+        metrics.sentEvents.wrappingIncrement(by: count, ordering: .relaxed)
+        return true
+    }
+
+    func close() {
+        for port in ports { for edge in port { edge.ring.close() } }
+    }
+}

@@ -1,0 +1,18 @@
+import Pipeline
+
+/// A transform that changes every log event in place (adds 1 ns to its timestamp), so a
+/// batch still shared with another stage would be copied: the probe for batch ownership.
+public struct MutatingTransform: TransformStage {
+    public init() {}
+
+    public mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput) {
+        switch consume batch {
+        case .logs(var logs):
+            for i in 0..<logs.count { logs.setTimestamp(i, logs.records[i].timestamp + 1) }
+            output.emit(.logs(logs))
+        case .metrics(var metrics):
+            for i in 0..<metrics.count { metrics.setValue(i, metrics.records[i].value + 1) }
+            output.emit(.metrics(metrics))
+        }
+    }
+}
