@@ -42,21 +42,21 @@ public struct FileDescriptorLineInput: InputStage {
                 let before = framer.truncatedLines
                 framer.flush(timestamp: now, into: &batch)
                 truncated.wrappingIncrement(by: framer.truncatedLines - before, ordering: .relaxed)
-                await send(batch, bytes: 0, context)
+                await send(consume batch, bytes: 0, context)
                 return
             }
             let before = framer.truncatedLines
             framer.frame(UnsafeRawBufferPointer(rebasing: chunk[0..<n]), timestamp: now, into: &batch)
             truncated.wrappingIncrement(by: framer.truncatedLines - before, ordering: .relaxed)
-            await send(batch, bytes: n, context)
+            await send(consume batch, bytes: n, context)
         }
     }
 
-    private func send(_ batch: LogBatch, bytes: Int, _ context: InputContext) async {
+    private func send(_ batch: consuming LogBatch, bytes: Int, _ context: InputContext) async {
         context.metrics.receivedBytes.wrappingIncrement(by: bytes, ordering: .relaxed)
         guard !batch.isEmpty else { return }
         context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
-        await context.emit(.logs(batch))
+        await context.emit(.logs(consume batch))
     }
 }
 
