@@ -16,21 +16,15 @@ final class MetricBatchTests: XCTestCase {
         XCTAssertEqual(batch.records[b].value, 21.5)
         XCTAssertEqual(batch.records[b].timestamp, 2000)
         XCTAssertEqual(batch.records[a].kind, .counter)
-        XCTAssertEqual(batch.labelValue(a, "code").map { batch.string($0) }, "200")
-        XCTAssertNil(batch.labelValue(a, "cod"))
-        XCTAssertNil(batch.labelValue(b, "code"))
     }
 
-    func testAppendWithSpansAndReplaceLabels() {
+    func testAppendWithSpansAndSetValue() {
         var batch = MetricBatch()
         let name = batch.store("up")
         let labels = [LabelRecord(name: batch.store("job"), value: batch.store("api"))]
         let i = batch.append(nameSpan: name, labels: labels, value: 1, timestamp: 0, kind: .gauge)
         XCTAssertEqual(batch.name(i), "up")
         XCTAssertEqual(batch.labelPairs(i).map(\.1), ["api"])
-        batch.replaceLabels(i, with: [LabelRecord(name: batch.store("job"), value: batch.store("web")),
-                                      LabelRecord(name: batch.store("env"), value: batch.store("prod"))])
-        XCTAssertEqual(batch.labelPairs(i).map { "\($0.0)=\($0.1)" }, ["job=web", "env=prod"])
         batch.setValue(i, 0)
         XCTAssertEqual(batch.records[i].value, 0)
     }
@@ -42,7 +36,7 @@ final class MetricBatchTests: XCTestCase {
         batch.append(name: "c", labels: [("x", "4")], value: 3, timestamp: 0, kind: .gauge)
         XCTAssertEqual(batch.labels(of: 1).count, 2)
         XCTAssertEqual(batch.labelPairs(2).map(\.1), ["4"])
-        XCTAssertEqual(batch.labelValue(1, "x"), nil)
+        XCTAssertEqual(batch.labelPairs(1).map(\.0), ["y", "z"])
     }
 
     func testRetainAndRemoveAll() {

@@ -108,14 +108,6 @@ public struct MetricBatch: Sendable {
         return arena.appendSpan(string)
     }
 
-    /// Replaces the labels of sample `index` (the new labels are appended; the old stay unused).
-    public mutating func replaceLabels(_ index: Int, with newLabels: some Collection<LabelRecord>) {
-        BatchIdentity.willMutate(&identity)
-        records[index].labelStart = Int32(labels.count)
-        records[index].labelCount = Int32(newLabels.count)
-        labels.append(contentsOf: newLabels)
-    }
-
     /// Sets the value of sample `index`.
     public mutating func setValue(_ index: Int, _ value: Double) {
         BatchIdentity.willMutate(&identity)
@@ -126,14 +118,6 @@ public struct MetricBatch: Sendable {
     public func labels(of index: Int) -> ArraySlice<LabelRecord> {
         let start = Int(records[index].labelStart)
         return labels[start..<(start + Int(records[index].labelCount))]
-    }
-
-    /// The value of label `name` on sample `index`, if present.
-    public func labelValue(_ index: Int, _ name: String) -> ByteSpan? {
-        var n = name
-        return n.withUTF8 { nameBytes in
-            labels(of: index).first { arena.spanEquals($0.name, UnsafeRawBufferPointer(nameBytes)) }?.value
-        }
     }
 
     /// Calls `body` with the bytes of `span`.
