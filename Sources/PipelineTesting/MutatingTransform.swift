@@ -6,11 +6,11 @@ public struct MutatingTransform: TransformStage {
     public init() {}
 
     public mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput) {
-        switch consume batch {
-        case .logs(var logs):
+        var batch = batch
+        if var logs = batch.takeLogs() {
             for i in 0..<logs.count { logs.setTimestamp(i, logs.records[i].timestamp + 1) }
             output.emit(.logs(logs))
-        case .metrics(var metrics):
+        } else if var metrics = batch.takeMetrics() {
             for i in 0..<metrics.count { metrics.setValue(i, metrics.records[i].value + 1) }
             output.emit(.metrics(metrics))
         }

@@ -43,6 +43,8 @@ enum Benchmarks {
         let result = await measure(name, events: events, bytes: bytes) { await topology.run() }
         let delivered = topology.telemetry.entries.filter { $0.role == .output }.map { $0.metrics.sentEvents.load(ordering: .relaxed) }
         precondition(delivered.allSatisfy { $0 == events }, "BUG: \(name) delivered \(delivered), expected \(events)")
+        let copies = topology.telemetry.entries.map { ($0.id, $0.metrics.batchCopies.load(ordering: .relaxed)) }.filter { $0.1 > 0 }
+        if !copies.isEmpty { print("  \(name): batch copies by stage \(copies)") }
         return result
     }
 

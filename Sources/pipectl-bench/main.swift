@@ -7,12 +7,19 @@ let divisor = CommandLine.arguments.contains("--quick") ? 100 : 1
 var results: [BenchmarkResult] = []
 results.append(await Benchmarks.queueHandoff(events: 50_000_000 / divisor))
 results.append(try await Benchmarks.demoToBlackhole(events: 10_000_000 / divisor))
-results.append(try await Benchmarks.linearMutatingChain(events: 2_000_000 / divisor))
-results.append(try await Benchmarks.fanOutToMutatingStages(events: 2_000_000 / divisor))
+let chain = try await Benchmarks.linearMutatingChain(events: 2_000_000 / divisor)
+let fanOut = try await Benchmarks.fanOutToMutatingStages(events: 2_000_000 / divisor)
+results += [chain, fanOut]
 results.append(try await Benchmarks.linesToLogfmt(lines: 2_000_000 / divisor))
 results.append(await Benchmarks.drainBodyParse(lines: 2_000_000 / divisor))
 results.append(await Benchmarks.hotPathAllocations(events: 2_000_000 / divisor))
 for r in results { print(r.line) }
+// Batches move by ownership: a linear chain copies nothing, a fan-out at most once per batch.
+let demoBatches = (2_000_000 / divisor + 511) / 512
+if chain.copies > 0 || fanOut.copies > demoBatches {
+    print("FAIL: batch copies: linear chain \(chain.copies) (want 0), fan-out \(fanOut.copies) (want ≤ \(demoBatches))")
+    exit(1)
+}
 let hot = results.last!
 if hot.allocationsPerEvent > 0.01 {
     print("FAIL: hot path makes \(hot.allocationsPerEvent) allocations per event (want < 0.01, i.e. per batch only)")

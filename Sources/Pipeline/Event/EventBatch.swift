@@ -55,3 +55,26 @@ public enum EventBatch: Sendable {
         }
     }
 }
+
+extension EventBatch {
+    /// An empty metric batch that shares one storage, left behind by `takeLogs`/`takeMetrics`.
+    private static let placeholder = EventBatch.metrics(MetricBatch(capacity: 0))
+
+    /// Moves the log batch out, leaving an empty placeholder, so the caller holds the only
+    /// reference and mutates it without a copy; nil (nothing moved) for metrics.
+    ///
+    /// A `switch` over the enum would bind a second reference to the payload while the enum
+    /// still holds the first, and the first mutation would copy the whole batch.
+    public mutating func takeLogs() -> LogBatch? {
+        guard case .logs(let logs) = self else { return nil }
+        self = Self.placeholder
+        return logs
+    }
+
+    /// Moves the metric batch out, leaving an empty placeholder (see `takeLogs`); nil for logs.
+    public mutating func takeMetrics() -> MetricBatch? {
+        guard case .metrics(let metrics) = self else { return nil }
+        self = Self.placeholder
+        return metrics
+    }
+}

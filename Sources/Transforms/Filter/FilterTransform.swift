@@ -28,12 +28,12 @@ struct FilterTransform: TransformStage {
     let condition: FilterCondition
 
     mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput) {
-        switch consume batch {
-        case .logs(var logs):
+        var batch = batch
+        if var logs = batch.takeLogs() {
             let kept = (0..<logs.count).map { FilterEvaluator.matches(condition, logs: logs, $0) }
             logs.retain { kept[$0] }
             output.emit(.logs(logs))
-        case .metrics(var metrics):
+        } else if var metrics = batch.takeMetrics() {
             let kept = (0..<metrics.count).map { FilterEvaluator.matches(condition, metrics: metrics, $0) }
             metrics.retain { kept[$0] }
             output.emit(.metrics(metrics))

@@ -34,13 +34,10 @@ public struct LogfmtTransform: TransformStage {
     }
 
     public mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput) {
-        switch consume batch {
-        case .logs(var logs):
-            for i in 0..<logs.count { parse(&logs, i) }
-            output.emit(.logs(logs))
-        case let other:
-            output.emit(other)
-        }
+        var batch = batch
+        guard var logs = batch.takeLogs() else { return output.emit(batch) }
+        for i in 0..<logs.count { parse(&logs, i) }
+        output.emit(.logs(logs))
     }
 
     /// Adds the pairs of event `i` as fields.
