@@ -23,21 +23,15 @@ final class DeliveryDriverTests: XCTestCase {
     }
 
     private func driver(policy: DeliveryRetryLogic.Policy = .init(), maxRequestSize: Int = .max,
-                        nowSeconds: Int64? = nil) -> DeliveryDriver<ManualClock> {
-        let classifier = DeliveryClassifier(name: "test(t)", endpoint: transport.endpoint)
-        var classify: (@Sendable (DeliveryResult) -> DeliveryOutcome)?
-        if let nowSeconds {
-            classify = { classifier.classify($0, nowSeconds: nowSeconds) }
-        }
-        return DeliveryDriver(name: "test(t)", transport: transport, policy: policy, maxRequestSize: maxRequestSize,
-                              deadLetter: DeliveryDeadLetter(dataDirectory: dataDirectory, output: "t"), metrics: metrics,
-                              log: RateLimitedLogger(logger: logs.logger(), burst: 100), clock: clock,
-                              classify: classify,
-                              random: { 0.5 })
+                        nowSeconds: Int64? = nil) -> DeliveryDriver<TestProtocol, ManualClock> {
+        DeliveryDriver(name: "test(t)", wire: TestProtocol(endpoint: transport.endpoint, nowSeconds: nowSeconds),
+                       transport: transport, policy: policy, maxRequestSize: maxRequestSize,
+                       deadLetter: DeliveryDeadLetter(dataDirectory: dataDirectory, output: "t"), metrics: metrics,
+                       log: RateLimitedLogger(logger: logs.logger(), burst: 100), clock: clock, random: { 0.5 })
     }
 
     /// Starts `deliver` on its own task (it may sleep on the manual clock).
-    private func start(_ driver: DeliveryDriver<ManualClock>, _ payload: TestPayload) -> Task<Void, Never> {
+    private func start(_ driver: DeliveryDriver<TestProtocol, ManualClock>, _ payload: TestPayload) -> Task<Void, Never> {
         Task { await driver.deliver(payload) }
     }
 
@@ -55,7 +49,7 @@ final class DeliveryDriverTests: XCTestCase {
     }
 
     func test503ThenSuccessRetriesAfterTheJitteredBackoff() async throws {
-        transport.script([.response(DeliveryResponse(status: 503, body: "busy"))])
+        transport.script([.answer(503, "busy")])
         let task = start(driver(), TestPayload([1, 2, 3]))
         try await eventually { self.clock.sleeps.count == 1 }
         XCTAssertEqual(clock.sleeps, [.microseconds(187_500)], "250ms backoff, jitter 0.5 → 187.5ms")
@@ -71,8 +65,23 @@ final class DeliveryDriverTests: XCTestCase {
         XCTAssertFalse(metrics.failing.load(ordering: .relaxed), "cleared on success")
     }
 
+    /// A signature carries its attempt's date, so every attempt is prepared again, never resent as is.
+    func testEachAttemptIsPreparedAfresh() async throws {
+        transport.script([.answer(503), .failure("connection reset")])
+        let driver = driver()
+        let task = start(driver, TestPayload([1, 2]))
+        for n in 1...2 {
+            try await eventually { self.clock.sleeps.count == n }
+            clock.advance(by: clock.sleeps[n - 1])
+        }
+        await task.value
+        XCTAssertEqual(transport.requests.map { $0.headers.first { $0.0 == "X-Attempt" }?.1 }, ["1", "2", "3"])
+        XCTAssertEqual(driver.wire.prepared.withLockedValue { $0 }, 3)
+        XCTAssertEqual(metrics.sentEvents.load(ordering: .relaxed), 2)
+    }
+
     func testFailingHoldsWhileAnyPayloadRetries() async throws {
-        transport.script([.response(DeliveryResponse(status: 503))])
+        transport.script([.answer(503)])
         let driver = driver()
         let retrying = start(driver, TestPayload([1]))
         try await eventually { self.clock.sleeps.count == 1 }
@@ -98,7 +107,7 @@ final class DeliveryDriverTests: XCTestCase {
     }
 
     func test429HonoursRetryAfterSeconds() async throws {
-        transport.script([.response(DeliveryResponse(status: 429, headers: ["Retry-After": "5"], body: "slow down"))])
+        transport.script([.answer(429, "slow down", headers: ["Retry-After": "5"])])
         let task = start(driver(), TestPayload([7]))
         try await eventually { self.clock.sleeps.count == 1 }
         XCTAssertEqual(clock.sleeps, [.seconds(5)], "Retry-After beats the 187.5ms backoff")
@@ -113,7 +122,7 @@ final class DeliveryDriverTests: XCTestCase {
 
     func test503HonoursRetryAfterDate() async throws {
         let now: Int64 = 784_111_777  // Sun, 06 Nov 1994 08:49:37 GMT
-        transport.script([.response(DeliveryResponse(status: 503, headers: ["Retry-After": "Sun, 06 Nov 1994 08:49:49 GMT"]))])
+        transport.script([.answer(503, headers: ["Retry-After": "Sun, 06 Nov 1994 08:49:49 GMT"])])
         let task = start(driver(nowSeconds: now), TestPayload([7]))
         try await eventually { self.clock.sleeps.count == 1 }
         XCTAssertEqual(clock.sleeps, [.seconds(12)])
@@ -123,7 +132,7 @@ final class DeliveryDriverTests: XCTestCase {
     }
 
     func test400GoesToTheDeadLetterFileWithTheResponse() async throws {
-        transport.script([.response(DeliveryResponse(status: 400, body: "bad label \"x\""))])
+        transport.script([.answer(400, "bad label \"x\"")])
         await driver().deliver(TestPayload([1, 2, 3]))
         XCTAssertEqual(transport.bodies.count, 1, "never retried")
         XCTAssertEqual(metrics.dropCounts.first { $0.0 == "rejected" }?.1, 3)
@@ -144,14 +153,14 @@ final class DeliveryDriverTests: XCTestCase {
     }
 
     func test413SplitsInHalvesAndSendsThemInOrder() async throws {
-        transport.script([.response(DeliveryResponse(status: 413)), .response(DeliveryResponse(status: 413))])
+        transport.script([.answer(413), .answer(413)])
         await driver().deliver(TestPayload([1, 2, 3, 4, 5]))
         XCTAssertEqual(transport.bodies, ["1,2,3,4,5", "1,2", "1", "2", "3,4,5"])
         XCTAssertEqual(metrics.sentEvents.load(ordering: .relaxed), 5)
     }
 
     func test413OnASingleEventIsRejected() async throws {
-        transport.script([.response(DeliveryResponse(status: 413, body: "too large"))])
+        transport.script([.answer(413, "too large")])
         await driver().deliver(TestPayload([9]))
         XCTAssertEqual(metrics.dropCounts.first { $0.0 == "rejected" }?.1, 1)
         XCTAssertEqual(try deadLetterLines().count, 2)
@@ -164,7 +173,7 @@ final class DeliveryDriverTests: XCTestCase {
     }
 
     func testGivesUpAfterMaxDurationIntoTheDeadLetterFile() async throws {
-        transport.script(Array(repeating: .response(DeliveryResponse(status: 502, body: "gateway")), count: 100))
+        transport.script(Array(repeating: .answer(502, "gateway"), count: 100))
         let policy = DeliveryRetryLogic.Policy(initialBackoff: .seconds(1), maxBackoff: .seconds(4), maxDuration: .seconds(5))
         let task = start(driver(policy: policy), TestPayload([1, 2]))
         var slept = 0
@@ -185,7 +194,7 @@ final class DeliveryDriverTests: XCTestCase {
     }
 
     func testCancellationWhileRetryingCountsTheAbandonedEvents() async throws {
-        transport.script([.response(DeliveryResponse(status: 503))])
+        transport.script([.answer(503)])
         let task = start(driver(), TestPayload([1, 2, 3]))
         try await eventually { self.clock.sleeps.count == 1 }
         task.cancel()
@@ -193,113 +202,5 @@ final class DeliveryDriverTests: XCTestCase {
         XCTAssertEqual(metrics.dropCounts.first { $0.0 == "shutdown" }?.1, 3)
         XCTAssertEqual(metrics.sentEvents.load(ordering: .relaxed), 0)
         XCTAssertEqual(logs.messages.last, "test(t): stopped before delivering 3 events to http://receiver.test/write")
-    }
-}
-
-// MARK: - Test doubles
-
-/// A payload of numbered events; its body is the numbers joined by commas; 10 bytes per event.
-struct TestPayload: DeliveryPayload {
-    let ids: [Int]
-
-    init(_ ids: [Int]) { self.ids = ids }
-
-    var eventCount: Int { ids.count }
-    var size: Int { ids.count * 10 }
-    var request: DeliveryRequest { DeliveryRequest(body: ByteBuffer(string: ids.map(String.init).joined(separator: ","))) }
-
-    func split() -> (TestPayload, TestPayload)? {
-        guard ids.count > 1 else { return nil }
-        return (TestPayload(Array(ids[..<(ids.count / 2)])), TestPayload(Array(ids[(ids.count / 2)...])))
-    }
-
-    func writeEvents(into buffer: inout ByteBuffer) {
-        for id in ids { buffer.writeString("{\"id\":\(id)}\n") }
-    }
-}
-
-/// A transport answering from a script, then 200; records every body sent.
-final class ScriptedTransport: DeliveryTransport {
-    let endpoint = "http://receiver.test/write"
-    private let state = NIOLockedValueBox<(script: [DeliveryResult], bodies: [String])>(([], []))
-
-    func script(_ results: [DeliveryResult]) { state.withLockedValue { $0.script = results } }
-
-    var bodies: [String] { state.withLockedValue { $0.bodies } }
-
-    func send(_ request: DeliveryRequest) async -> DeliveryResult {
-        state.withLockedValue { s in
-            s.bodies.append(String(buffer: request.body))
-            return s.script.isEmpty ? .response(DeliveryResponse(status: 200)) : s.script.removeFirst()
-        }
-    }
-
-    func shutdown() async {}
-}
-
-/// A clock that moves only when the test says so; records every sleep's duration.
-final class ManualClock: Clock, @unchecked Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
-
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
-        static func + (a: Instant, d: Duration) -> Instant { a.advanced(by: d) }
-    }
-
-    private struct Sleeper {
-        let id: Int
-        let deadline: Instant
-        let continuation: CheckedContinuation<Void, any Error>
-    }
-
-    private let lock = NSLock()
-    private var current = Instant(offset: .zero)
-    private var sleepers: [Sleeper] = []
-    private var requested: [Duration] = []
-    private var cancelled: Set<Int> = []
-    private var nextID = 0
-
-    var now: Instant { lock.withLock { current } }
-    var minimumResolution: Duration { .zero }
-    /// The duration of every sleep asked for, in order.
-    var sleeps: [Duration] { lock.withLock { requested } }
-
-    func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
-        let id = lock.withLock { () -> Int in
-            nextID += 1
-            return nextID
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resume: Result<Void, any Error>? = lock.withLock {
-                    requested.append(current.duration(to: deadline))
-                    if cancelled.contains(id) { return .failure(CancellationError()) }
-                    if deadline <= current { return .success(()) }
-                    sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return nil
-                }
-                if let resume { continuation.resume(with: resume) }
-            }
-        } onCancel: {
-            let sleeper = lock.withLock { () -> Sleeper? in
-                cancelled.insert(id)
-                guard let at = sleepers.firstIndex(where: { $0.id == id }) else { return nil }
-                return sleepers.remove(at: at)
-            }
-            sleeper?.continuation.resume(throwing: CancellationError())
-        }
-    }
-
-    /// Moves time forward, waking the sleepers whose deadline passed.
-    func advance(by duration: Duration) {
-        let due = lock.withLock { () -> [Sleeper] in
-            current = current.advanced(by: duration)
-            let due = sleepers.filter { $0.deadline <= current }
-            sleepers.removeAll { $0.deadline <= current }
-            return due
-        }
-        for sleeper in due { sleeper.continuation.resume() }
     }
 }

@@ -44,7 +44,7 @@ final class RemoteWriteEncoderTests: XCTestCase {
         let (protobuf, payload) = encode([batch])
         XCTAssertEqual(protobuf, expected)
         XCTAssertEqual(payload.size, expected.count)
-        let decoded = try XCTUnwrap(Snappy.uncompress(payload.request.body))
+        let decoded = try XCTUnwrap(Snappy.uncompress(payload.body))
         XCTAssertEqual(Array(buffer: decoded), expected, "the body is the snappy block of exactly these bytes")
     }
 
@@ -110,7 +110,7 @@ final class RemoteWriteEncoderTests: XCTestCase {
                          value: Double(i) * 1.25, timestamp: 1_700_000_000_000 + Int64(i), kind: .counter)
         }
         let (protobuf, payload) = encode([batch])
-        let body = payload.request.body
+        let body = payload.body
         XCTAssertLessThan(body.readableBytes, protobuf.count / 3, "repeated labels compress well")
         XCTAssertEqual(Array(buffer: try XCTUnwrap(Snappy.uncompress(body))), protobuf)
         let series = try WriteRequestDecoder.decode(protobuf)
@@ -125,7 +125,7 @@ final class RemoteWriteEncoderTests: XCTestCase {
         let (first, second) = try XCTUnwrap(payload.split())
         XCTAssertEqual(first.eventCount + second.eventCount, 5)
         let samples = try [first, second].flatMap { half in
-            try WriteRequestDecoder.decode(Array(buffer: XCTUnwrap(Snappy.uncompress(half.request.body)))).flatMap(\.samples)
+            try WriteRequestDecoder.decode(Array(buffer: XCTUnwrap(Snappy.uncompress(half.body)))).flatMap(\.samples)
         }
         XCTAssertEqual(samples.map(\.timestamp), [1, 2, 3, 4, 5], "the first half holds the earlier samples")
         var encoder = RemoteWriteEncoder()

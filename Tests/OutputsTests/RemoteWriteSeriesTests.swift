@@ -80,7 +80,7 @@ final class RemoteWriteSeriesTests: XCTestCase {
         var total = 0
         var lanesUsed = Set<Int>()
         for (payload, lane) in submitted.all {
-            let protobuf = try XCTUnwrap(Snappy.uncompress(payload.request.body))
+            let protobuf = try XCTUnwrap(Snappy.uncompress(payload.body))
             XCTAssertLessThanOrEqual(payload.eventCount, 37)
             lanesUsed.insert(lane)
             for series in try WriteRequestDecoder.decode(Array(buffer: protobuf)) {

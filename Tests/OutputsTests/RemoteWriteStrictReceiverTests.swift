@@ -166,7 +166,7 @@ final class RemoteWriteStrictReceiverTests: XCTestCase {
         func post(_ protobuf: [UInt8], headers: [(String, String)] = []) async -> Int? {
             var body = ByteBuffer()
             Snappy.compress(ByteBuffer(bytes: protobuf), into: &body)
-            guard case .response(let response) = await transport.send(DeliveryRequest(body: body, headers: headers)) else { return nil }
+            guard case .response(let response) = await transport.send(DeliveryHTTPRequest(body: body, headers: headers)) else { return nil }
             return response.status
         }
         let unsorted: [UInt8] = [0x0A, 0x1B,

@@ -43,7 +43,7 @@ private final class Sink: @unchecked Sendable {
 
     func add(_ payload: RemoteWritePayload) {
         samples += payload.eventCount
-        bytes += payload.request.body.readableBytes
+        bytes += payload.body.readableBytes
         requests += 1
     }
 }

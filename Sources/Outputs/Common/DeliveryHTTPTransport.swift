@@ -9,13 +9,16 @@ import Pipeline
 ///
 /// Redirects are not followed (a 3xx is a misconfigured URL, rejected loudly); each
 /// attempt is bounded by `request_timeout`; only the first `maxResponseBody` bytes of an
-/// answer are kept (for the log and the dead-letter file). Make one per output run and
-/// `shutdown()` it when the run ends: the client owns a connection pool.
+/// answer are kept, as bytes (a per-item JSON answer is parsed from them; messages quote
+/// a bounded part), the rest is read and dropped. Make one per output run and
+/// `shutdown()` it when the run ends: the client owns a connection pool shared by lanes.
 package final class DeliveryHTTPTransport: DeliveryTransport {
-    /// Bytes of a response body kept for messages.
-    package static let maxResponseBody = 4096
+    /// Bytes of a response body kept when the output does not read answers (messages only).
+    package static let defaultMaxResponseBody = 4096
 
     package let endpoint: String
+    /// Bytes of a response body kept; longer bodies are marked `truncated`.
+    package let maxResponseBody: Int
     private let client: HTTPClient
     private let requestURL: String
     private let headers: HTTPHeaders
@@ -27,9 +30,11 @@ package final class DeliveryHTTPTransport: DeliveryTransport {
     ///   - protocolHeaders: headers every request carries (content type, encoding, version).
     ///   - requestTimeout: the limit of one attempt.
     ///   - connections: connections to keep to the receiver (the output's `concurrency`).
+    ///   - maxResponseBody: bytes of an answer to keep; outputs that parse answers pass their bound.
     package init(options: DeliveryHTTPOptions, tls: TLSConfiguration?, protocolHeaders: [(String, String)],
-                requestTimeout: Duration, connections: Int = 8) {
+                requestTimeout: Duration, connections: Int = 8, maxResponseBody: Int = defaultMaxResponseBody) {
         endpoint = options.url
+        self.maxResponseBody = maxResponseBody
         var headers = HTTPHeaders(protocolHeaders)
         if let authorization = options.authorization { headers.add(name: "Authorization", value: authorization) }
         for (name, value) in options.headers { headers.add(name: name, value: value) }
@@ -50,7 +55,7 @@ package final class DeliveryHTTPTransport: DeliveryTransport {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    package func send(_ request: DeliveryRequest) async -> DeliveryResult {
+    package func send(_ request: DeliveryHTTPRequest) async -> DeliveryResult<DeliveryHTTPResponse> {
         var outgoing = HTTPClientRequest(url: requestURL)
         outgoing.method = .POST
         outgoing.headers = headers
@@ -59,12 +64,14 @@ package final class DeliveryHTTPTransport: DeliveryTransport {
         do {
             let response = try await client.execute(outgoing, timeout: timeout)
             var kept = ByteBuffer()
-            for try await var chunk in response.body where kept.readableBytes < Self.maxResponseBody {
-                let n = min(chunk.readableBytes, Self.maxResponseBody - kept.readableBytes)
-                if var slice = chunk.readSlice(length: n) { kept.writeBuffer(&slice) }
+            var truncated = false
+            for try await var chunk in response.body {
+                let n = min(chunk.readableBytes, maxResponseBody - kept.readableBytes)
+                if n < chunk.readableBytes { truncated = true }
+                if n > 0, var slice = chunk.readSlice(length: n) { kept.writeBuffer(&slice) }
             }
-            return .response(DeliveryResponse(status: Int(response.status.code), headers: response.headers,
-                                              body: String(buffer: kept)))
+            return .response(DeliveryHTTPResponse(status: Int(response.status.code), headers: response.headers,
+                                                  body: kept, truncated: truncated))
         } catch {
             return .failure(Self.describe(error))
         }

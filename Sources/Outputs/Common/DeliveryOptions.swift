@@ -10,6 +10,9 @@ import Pipeline
 /// - retry.initial_backoff (duration, default 250ms): the first wait after a failure.
 /// - retry.max_backoff (duration, default 30s): the longest wait the doubling reaches.
 /// - retry.max_duration (duration, default 0 = forever): give up on a batch after retrying this long.
+/// - dead_letter.max_size (size, default 100MiB, at least 1KiB): the dead-letter file is
+///   renamed to `<id>.ndjson.1` when it would grow past this, so both together stay under
+///   twice the size (`DeliveryDeadLetter`).
 package struct DeliveryOptions: Sendable, Equatable {
     /// What an output uses when the file says nothing, and the largest `max_bytes` it allows.
     package struct Defaults: Sendable {
@@ -34,6 +37,8 @@ package struct DeliveryOptions: Sendable, Equatable {
     package var concurrency: Int
     package var requestTimeout: Duration
     package var retry: DeliveryRetryLogic.Policy
+    /// `dead_letter.max_size`.
+    package var deadLetterMaxSize: Int
 
     /// Reads `batch`, `concurrency`, `request_timeout` and `retry` from an output's options.
     package init(reader: ConfigReader, defaults: Defaults) {
@@ -64,6 +69,16 @@ package struct DeliveryOptions: Sendable, Equatable {
             }
             retry.maxDuration = r.duration("max_duration", default: .zero)
             r.finish()
+        }
+        deadLetterMaxSize = DeliveryDeadLetter.defaultMaxSize
+        if let d = reader.child("dead_letter") {
+            let maxSize = d.size("max_size", default: deadLetterMaxSize)
+            if maxSize < 1024 {
+                d.error("max_size", "must be at least 1KiB, got \(maxSize) bytes")
+            } else {
+                deadLetterMaxSize = maxSize
+            }
+            d.finish()
         }
     }
 

@@ -28,7 +28,9 @@ final class RemoteWriteOutput: OutputStage {
         // The client owns a connection pool: made here, shut down when the run ends.
         let transport = DeliveryHTTPTransport(options: http, tls: tls, protocolHeaders: RemoteWriteOutputConfig.protocolHeaders,
                                               requestTimeout: delivery.requestTimeout, connections: delivery.concurrency)
-        let driver = DeliveryDriver(name: "prometheus_remote_write(\(id))", transport: transport, policy: delivery.retry,
+        let name = "prometheus_remote_write(\(id))"
+        let wire = RemoteWriteProtocol(classifier: DeliveryHTTPClassifier(name: name, endpoint: transport.endpoint))
+        let driver = DeliveryDriver(name: name, wire: wire, transport: transport, policy: delivery.retry,
                                     maxRequestSize: delivery.batch.maxBytes, deadLetter: deadLetter,
                                     metrics: context.metrics, log: RateLimitedLogger(logger: context.logger),
                                     clock: ContinuousClock())
@@ -36,8 +38,9 @@ final class RemoteWriteOutput: OutputStage {
         await transport.shutdown()
     }
 
-    /// The inbox loop, with any transport (tests pass a scripted one).
-    static func run<C: Clock>(_ context: OutputContext, driver: DeliveryDriver<C>, delivery: DeliveryOptions) async {
+    /// The inbox loop, on any clock.
+    static func run<C: Clock>(_ context: OutputContext, driver: DeliveryDriver<RemoteWriteProtocol, C>,
+                              delivery: DeliveryOptions) async {
         let lanes = DeliveryLanes(count: delivery.concurrency)
         await withTaskCancellationHandler {
             var shards = RemoteWriteShards(count: delivery.concurrency, limits: delivery.batch) { payload, lane in

@@ -19,6 +19,8 @@ import Pipeline
 ///   network error; it doubles per attempt, with jitter, honouring `Retry-After`.
 /// - retry.max_backoff (duration, default 30s): the longest wait.
 /// - retry.max_duration (duration, default 0 = forever): then the batch goes to the dead-letter file.
+/// - dead_letter.max_size (size, default 100MiB): the dead-letter file is rotated to
+///   `<id>.ndjson.1` past this size (one old file kept, at most twice the size in all).
 /// - tls (mapping): `ca`, `cert`, `key`, `server_name`, `verify` (default true).
 /// - compression (snappy, default snappy): the only encoding remote-write 1.0 allows.
 /// - buffer (mapping): the inbox, handled by the pipeline core.
@@ -57,6 +59,7 @@ public struct RemoteWriteOutputConfig: ComponentConfig {
 
     public func makeStage(_ context: StageContext) throws -> Stage {
         .output(RemoteWriteOutput(id: context.id, http: http, delivery: delivery, tls: try http.tls?.makeConfiguration(),
-                                  deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id)))
+                                  deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id,
+                                                                 maxSize: delivery.deadLetterMaxSize)))
     }
 }

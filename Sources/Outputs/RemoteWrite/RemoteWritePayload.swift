@@ -9,9 +9,10 @@ import Pipeline
 struct RemoteWritePayload: DeliveryPayload {
     /// The batches the samples live in.
     let batches: [MetricBatch]
-    /// The samples, in `RemoteWriteEntry.requestOrder`.
+    /// The samples, in `RemoteWriteEntry.requestOrder`; item i of the payload is `entries[i]`.
     let entries: ArraySlice<RemoteWriteEntry>
-    let request: DeliveryRequest
+    /// The snappy-compressed `WriteRequest`, sent as is on every attempt.
+    let body: ByteBuffer
     /// The uncompressed protobuf size.
     let size: Int
 
@@ -19,21 +20,17 @@ struct RemoteWritePayload: DeliveryPayload {
     init(batches: [MetricBatch], entries: ArraySlice<RemoteWriteEntry>, encoder: inout RemoteWriteEncoder) {
         self.batches = batches
         self.entries = entries
-        let (body, size) = encoder.encodeCompressed(entries, of: batches)
-        request = DeliveryRequest(body: body)
-        self.size = size
+        (body, size) = encoder.encodeCompressed(entries, of: batches)
     }
 
     var eventCount: Int { entries.count }
 
-    /// The first and second half of the samples; a series cut in two keeps its order
-    /// because the driver sends the first half first.
-    func split() -> (RemoteWritePayload, RemoteWritePayload)? {
-        guard entries.count > 1 else { return nil }
-        let middle = entries.startIndex + entries.count / 2
+    /// The samples at `items`, encoded again; a series cut in two keeps its order because
+    /// the items stay in request order and the driver sends the first part first.
+    func subset(_ items: [Int]) -> RemoteWritePayload {
         var encoder = RemoteWriteEncoder()
-        return (RemoteWritePayload(batches: batches, entries: entries[..<middle], encoder: &encoder),
-                RemoteWritePayload(batches: batches, entries: entries[middle...], encoder: &encoder))
+        let picked = items.map { entries[entries.startIndex + $0] }
+        return RemoteWritePayload(batches: batches, entries: picked[...], encoder: &encoder)
     }
 
     /// The samples as NDJSON metric lines, in the order they arrived.

@@ -59,12 +59,12 @@ enum RemoteWriteSeries {
     static func identity(_ index: Int, _ arena: Arena) -> (hash: UInt64, size: Int) {
         let record = arena.records[index]
         let name = arena.bytes(record.name)
-        var hash = mix(hashBytes(name, seed: 0x6E61_6D65))
+        var hash = DeliveryShardKey.mix(DeliveryShardKey.hash(name, seed: 0x6E61_6D65))
         var content = labelField(nameLength: 8, valueLength: name.count)
         for label in arena.labels(of: index) {
             let value = arena.bytes(label.value), labelName = arena.bytes(label.name)
             guard value.count > 0, labelName.count > 0, !isNameLabel(labelName) else { continue }
-            hash &+= mix(hashBytes(value, seed: hashBytes(labelName, seed: 0x6C61_6265_6C)))
+            hash &+= DeliveryShardKey.mix(DeliveryShardKey.hash(value, seed: DeliveryShardKey.hash(labelName, seed: 0x6C61_6265_6C)))
             content += labelField(nameLength: labelName.count, valueLength: value.count)
         }
         let sample = sampleSize(value: record.value, timestamp: record.timestamp)
@@ -171,40 +171,5 @@ enum RemoteWriteSeries {
             i += 1
         }
         return a.count - b.count
-    }
-
-    /// A fast 64-bit hash of `bytes`, eight bytes at a time.
-    @inline(__always)
-    static func hashBytes(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
-        var h = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
-        var i = 0
-        while i + 8 <= bytes.count {
-            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 31
-            i += 8
-        }
-        let rest = bytes.count - i
-        if rest > 0 {
-            // 1–7 bytes in two (possibly overlapping) loads, as wyhash does; the length is in the seed.
-            let tail: UInt64
-            if rest >= 4 {
-                tail = UInt64(bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                    | UInt64(bytes.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self)) << 32
-            } else {
-                tail = UInt64(bytes[i]) | UInt64(bytes[i + rest / 2]) << 8 | UInt64(bytes[bytes.count - 1]) << 16
-            }
-            h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-            h ^= h >> 29
-        }
-        return h
-    }
-
-    /// The splitmix64 finaliser: spreads every input bit over the output.
-    @inline(__always)
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

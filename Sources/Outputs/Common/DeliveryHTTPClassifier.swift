@@ -1,4 +1,6 @@
-/// Maps an attempt's result to what the driver does next, for plain HTTP receivers.
+import Pipeline
+
+/// Maps an HTTP attempt's result to what the driver does next, for plain receivers.
 ///
 /// | answer                         | outcome                   | errors{kind} |
 /// |--------------------------------|---------------------------|--------------|
@@ -9,9 +11,9 @@
 /// | 413                            | split in halves           | `http_4xx`   |
 /// | other 4xx, 1xx, 3xx            | reject (dead letter)      | `http_4xx`   |
 ///
-/// Protocols with per-item results (Elasticsearch bulk) classify the 200 themselves and
-/// fall back on this table for the rest.
-package struct DeliveryClassifier: Sendable {
+/// Protocols with per-item results (Elasticsearch bulk) or side requests (CloudWatch's
+/// missing stream) read the answers they know themselves and fall back on this table.
+package struct DeliveryHTTPClassifier: Sendable {
     /// The component's name in messages: `prometheus_remote_write(vm)`.
     package let name: String
     /// The receiver's address in messages.
@@ -23,21 +25,18 @@ package struct DeliveryClassifier: Sendable {
     }
 
     /// Classifies `result`; `nowSeconds` (Unix time) resolves a `Retry-After` date.
-    package func classify(_ result: DeliveryResult, nowSeconds: Int64) -> DeliveryOutcome {
+    package func classify<Side>(_ result: DeliveryResult<DeliveryHTTPResponse>,
+                                nowSeconds: Int64 = WallClock.nanoseconds() / 1_000_000_000) -> DeliveryOutcome<Side> {
         switch result {
         case .failure(let reason):
             return .retry(after: nil, DeliveryFailure(kind: "network", description: "\(name): \(endpoint): \(reason)"))
         case .response(let response):
-            let status = response.status
-            let failure = DeliveryFailure(kind: Self.kind(status), description: describe(response),
-                                          status: status, responseBody: response.body)
-            switch status {
+            let failure = self.failure(response)
+            switch response.status {
             case 200..<300:
                 return .delivered
             case 429, 500..<600:
-                let after = response.headers.first(name: "Retry-After")
-                    .flatMap { DeliveryRetryAfter.parse($0, nowSeconds: nowSeconds) }
-                return .retry(after: after, failure)
+                return .retry(after: retryAfter(response, nowSeconds: nowSeconds), failure)
             case 413:
                 return .split(failure)
             default:
@@ -46,10 +45,17 @@ package struct DeliveryClassifier: Sendable {
         }
     }
 
-    /// `400 from http://…/api/v1/write: <first line of the body>`.
-    private func describe(_ response: DeliveryResponse) -> String {
-        let text = response.body.trimmingWhitespace
-        return "\(name): \(response.status) from \(endpoint)" + (text.isEmpty ? "" : ": \(text)")
+    /// The failure an answer stands for: its kind, `400 from http://…: <first bytes of the body>`.
+    package func failure(_ response: DeliveryHTTPResponse) -> DeliveryFailure {
+        let text = response.body.boundedLine()
+        return DeliveryFailure(kind: Self.kind(response.status),
+                               description: "\(name): \(response.status) from \(endpoint)" + (text.isEmpty ? "" : ": \(text)"),
+                               status: response.status, response: response.body)
+    }
+
+    /// The wait a `Retry-After` header asks for, if any.
+    package func retryAfter(_ response: DeliveryHTTPResponse, nowSeconds: Int64) -> Duration? {
+        response.headers.first(name: "Retry-After").flatMap { DeliveryRetryAfter.parse($0, nowSeconds: nowSeconds) }
     }
 
     private static func kind(_ status: Int) -> String {
@@ -59,15 +65,5 @@ package struct DeliveryClassifier: Sendable {
         case 200..<300: "none"
         default: "http_4xx"
         }
-    }
-}
-
-extension String {
-    /// The text without leading and trailing spaces or newlines, newlines inside as spaces.
-    fileprivate var trimmingWhitespace: String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        return String(String.UnicodeScalarView(scalars[first...last].map { $0 == "\n" || $0 == "\r" ? " " : $0 }))
     }
 }

@@ -1,12 +1,13 @@
+import NIOCore
 import NIOHTTP1
 @testable import Outputs
 import XCTest
 
-final class DeliveryClassifierTests: XCTestCase {
-    private let classifier = DeliveryClassifier(name: "prometheus_remote_write(vm)", endpoint: "http://127.0.0.1:8428/api/v1/write")
+final class DeliveryHTTPClassifierTests: XCTestCase {
+    private let classifier = DeliveryHTTPClassifier(name: "prometheus_remote_write(vm)", endpoint: "http://127.0.0.1:8428/api/v1/write")
 
-    private func outcome(_ status: Int, _ headers: HTTPHeaders = [:], body: String = "") -> DeliveryOutcome {
-        classifier.classify(.response(DeliveryResponse(status: status, headers: headers, body: body)), nowSeconds: 1_000_000)
+    private func outcome(_ status: Int, _ headers: HTTPHeaders = [:], body: String = "") -> DeliveryOutcome<Never> {
+        classifier.classify(.answer(status, body, headers: headers), nowSeconds: 1_000_000)
     }
 
     /// The table in `DeliveryClassifier`'s documentation, row by row.
@@ -27,13 +28,14 @@ final class DeliveryClassifierTests: XCTestCase {
             case .retry(_, let f): got = "retry \(f.kind)"
             case .split(let f): got = "split \(f.kind)"
             case .reject(let f): got = "reject \(f.kind)"
+            case .partial: got = "partial"
             }
             XCTAssertEqual(got, expected, "status \(status)")
         }
     }
 
     func testNetworkFailuresAreRetried() {
-        let result = classifier.classify(.failure("cannot connect: connection refused"), nowSeconds: 0)
+        let result: DeliveryOutcome<Never> = classifier.classify(.failure("cannot connect: connection refused"), nowSeconds: 0)
         XCTAssertEqual(result, .retry(after: nil, DeliveryFailure(
             kind: "network", description: "prometheus_remote_write(vm): http://127.0.0.1:8428/api/v1/write: cannot connect: connection refused")))
     }
@@ -52,8 +54,22 @@ final class DeliveryClassifierTests: XCTestCase {
         XCTAssertEqual(failure.description,
                        "prometheus_remote_write(vm): 400 from http://127.0.0.1:8428/api/v1/write: unsupported label   name")
         XCTAssertEqual(failure.status, 400)
-        XCTAssertEqual(failure.responseBody, "  unsupported label\n  name\n", "the dead letter keeps the body as sent")
+        XCTAssertEqual(String(buffer: failure.response), "  unsupported label\n  name\n", "the dead letter keeps the body as sent")
         guard case .reject(let empty) = outcome(404) else { return XCTFail() }
         XCTAssertEqual(empty.description, "prometheus_remote_write(vm): 404 from http://127.0.0.1:8428/api/v1/write")
+    }
+
+    /// Bodies stay bytes for parsing; messages quote a bounded line, cut on a character boundary.
+    func testLongBodiesAreKeptAsBytesAndQuotedBounded() {
+        let body = String(repeating: "é", count: 400) + "\nend"  // 800 bytes of two-byte characters, then more
+        guard case .reject(let failure) = outcome(400, body: body) else { return XCTFail() }
+        XCTAssertEqual(failure.response.readableBytes, 804, "the bytes as received")
+        XCTAssertEqual(failure.description, "prometheus_remote_write(vm): 400 from http://127.0.0.1:8428/api/v1/write: "
+                       + String(repeating: "é", count: 256) + "…", "512 bytes, then an ellipsis")
+        var odd = ByteBuffer(string: "a")
+        odd.writeString(String(repeating: "é", count: 10))
+        XCTAssertEqual(odd.boundedText(limit: 4), "aé…", "never half a character")
+        XCTAssertEqual(ByteBuffer(string: "short").boundedText(limit: 4096), "short")
+        XCTAssertEqual(ByteBuffer(bytes: [0x61, 0xFF, 0x62]).boundedLine(), "a\u{FFFD}b", "invalid UTF-8 repaired")
     }
 }

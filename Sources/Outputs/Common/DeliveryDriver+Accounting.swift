@@ -1,0 +1,44 @@
+import Pipeline
+
+extension DeliveryDriver {
+    /// Counts a per-item answer: delivered items as sent, each failed item as an error of
+    /// its kind, rejected items to the dead-letter file (one record per reason). Returns
+    /// the items to send again, as a payload, and the failure to report for them.
+    func settle(_ items: DeliveryItemOutcomes, of piece: P.Payload) -> (P.Payload, DeliveryFailure)? {
+        let delivered = piece.eventCount - items.retry.count - items.rejected.count
+        metrics.sentEvents.wrappingIncrement(by: delivered, ordering: .relaxed)
+        var reasons: [DeliveryFailure] = []
+        var itemsByReason: [DeliveryFailure: [Int]] = [:]
+        for (item, failure) in items.rejected {
+            count(failure)
+            if itemsByReason[failure] == nil { reasons.append(failure) }
+            itemsByReason[failure, default: []].append(item)
+        }
+        for failure in reasons {
+            writeOff(piece.subset(itemsByReason[failure]!), failure, reason: "rejected")
+        }
+        guard !items.retry.isEmpty else { return nil }
+        var failure = items.retryFailure ?? DeliveryFailure(kind: "item", description: "\(name): items failed")
+        metrics.errorCounter(failure.kind).wrappingIncrement(by: items.retry.count, ordering: .relaxed)
+        failure.description += " (\(items.retry.count) of \(piece.eventCount) items to send again)"
+        return (piece.subset(items.retry), failure)
+    }
+
+    /// Counts one failed attempt under its kind.
+    func count(_ failure: DeliveryFailure) {
+        metrics.errorCounter(failure.kind).wrappingIncrement(ordering: .relaxed)
+    }
+
+    /// Moves `piece` to the dead-letter file, counting it as dropped for `reason`.
+    func writeOff(_ piece: P.Payload, _ failure: DeliveryFailure, reason: String) {
+        metrics.dropCounter(reason).wrappingIncrement(by: piece.eventCount, ordering: .relaxed)
+        let why = reason == "rejected" ? "" : " (gave up after max_duration \(policy.maxDuration.formatted))"
+        do {
+            try deadLetter.write(piece, failure: failure, endpoint: transport.endpoint)
+            log.error("\(failure.description)\(why); \(piece.eventCount) events written to \(deadLetter.path)")
+        } catch {
+            metrics.errorCounter("dead_letter").wrappingIncrement(ordering: .relaxed)
+            log.error("\(failure.description)\(why); \(piece.eventCount) events lost: \(error)")
+        }
+    }
+}

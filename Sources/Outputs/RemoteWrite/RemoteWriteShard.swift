@@ -1,0 +1,41 @@
+import Pipeline
+
+/// The samples of one remote-write shard waiting for their request (`DeliveryShard`).
+///
+/// Holds each input batch once (samples are rows of it) and builds the request with the
+/// encoder the output's shards share, so one protobuf buffer is reused for all of them.
+struct RemoteWriteShard: DeliveryShard {
+    /// The encoder every shard of an output uses in turn (shards flush one at a time, on one task).
+    final class SharedEncoder {
+        var encoder = RemoteWriteEncoder()
+    }
+
+    private let shared: SharedEncoder
+    private var batches: [MetricBatch] = []
+    private var entries: [RemoteWriteEntry] = []
+    /// The source id of `batches.last`, so each batch is held once.
+    private var lastSourceID = -1
+
+    init(encoder: SharedEncoder) { shared = encoder }
+
+    mutating func append(_ index: Int, of source: MetricBatch, sourceID: Int, key: UInt64) {
+        if lastSourceID != sourceID {
+            batches.append(source)
+            lastSourceID = sourceID
+        }
+        entries.append(RemoteWriteEntry(hash: key, timestamp: source.records[index].timestamp,
+                                        batch: UInt32(batches.count - 1), index: UInt32(index)))
+    }
+
+    /// The request of the pending samples: series together, each in timestamp order.
+    mutating func take() -> RemoteWritePayload {
+        var taken = entries
+        let held = batches
+        entries = []
+        entries.reserveCapacity(taken.count)
+        batches = []
+        lastSourceID = -1
+        taken.sort(by: RemoteWriteEntry.requestOrder)
+        return RemoteWritePayload(batches: held, entries: taken[...], encoder: &shared.encoder)
+    }
+}
