@@ -42,6 +42,7 @@ final class RemoteWriteConfigTests: XCTestCase {
         XCTAssertEqual(c.delivery.concurrency, 2)
         XCTAssertEqual(c.delivery.requestTimeout, .seconds(30))
         XCTAssertEqual(c.delivery.retry, DeliveryRetryLogic.Policy(initialBackoff: .milliseconds(250), maxBackoff: .seconds(30), maxDuration: .zero))
+        XCTAssertEqual(c.delivery.deadLetterMaxSize, 100 * 1024 * 1024)
         XCTAssertNil(c.http.auth)
         XCTAssertNil(c.http.tls)
         XCTAssertEqual(RemoteWriteOutputConfig.componentType.name, "prometheus_remote_write")
@@ -56,6 +57,7 @@ final class RemoteWriteConfigTests: XCTestCase {
             concurrency: 4
             request_timeout: 5s
             retry: { initial_backoff: 100ms, max_backoff: 10s, max_duration: 10m }
+            dead_letter: { max_size: 10MiB }
             tls: { ca: /etc/ca.pem, server_name: vm.internal, verify: false }
             compression: snappy
             buffer: { type: memory, max_events: 1000 }
@@ -67,6 +69,7 @@ final class RemoteWriteConfigTests: XCTestCase {
         XCTAssertEqual(c.delivery.concurrency, 4)
         XCTAssertEqual(c.delivery.requestTimeout, .seconds(5))
         XCTAssertEqual(c.delivery.retry, .init(initialBackoff: .milliseconds(100), maxBackoff: .seconds(10), maxDuration: .seconds(600)))
+        XCTAssertEqual(c.delivery.deadLetterMaxSize, 10 * 1024 * 1024)
         XCTAssertEqual(c.http.tls?.ca, "/etc/ca.pem")
         XCTAssertEqual(c.http.tls?.serverName, "vm.internal")
         XCTAssertEqual(c.http.tls?.verify, false)
@@ -85,6 +88,7 @@ final class RemoteWriteConfigTests: XCTestCase {
             batch: { max_events: 0, max_bytes: 64MiB, timeout: soon, max_size: 1 }
             concurrency: 0
             retry: { initial_backoff: 2s, max_backoff: 1s }
+            dead_letter: { max_size: 100, keep: 2 }
             tls: { cert: /c.pem }
             compression: gzip
             """), [
@@ -98,6 +102,8 @@ final class RemoteWriteConfigTests: XCTestCase {
                 "outputs.rw.batch.max_size: unknown option 'max_size' (allowed: max_bytes, max_events, timeout)",
                 "outputs.rw.concurrency: expected an integer between 1 and 256, got '0'",
                 "outputs.rw.retry.max_backoff: must be at least initial_backoff (2s), got 1s",
+                "outputs.rw.dead_letter.max_size: must be at least 1KiB, got 100 bytes",
+                "outputs.rw.dead_letter.keep: unknown option 'keep' (allowed: max_size)",
                 "outputs.rw.tls.cert: 'cert' and 'key' go together: a client certificate needs its key",
                 "outputs.rw.compression: expected one of snappy, got 'gzip'",
             ])

@@ -133,6 +133,17 @@ final class RemoteWriteEncoderTests: XCTestCase {
                      "one sample cannot be split")
     }
 
+    /// The items a per-item answer names, re-encoded in request order.
+    func testSubsetEncodesTheChosenSamplesInOrder() throws {
+        var batch = MetricBatch()
+        for t in 0..<5 { batch.append(name: "m", labels: [("s", "a")], value: Double(t), timestamp: Int64(t + 1), kind: .gauge) }
+        let (_, payload) = encode([batch])
+        let subset = payload.subset([1, 3, 4])
+        XCTAssertEqual(subset.eventCount, 3)
+        let samples = try WriteRequestDecoder.decode(Array(buffer: XCTUnwrap(Snappy.uncompress(subset.body)))).flatMap(\.samples)
+        XCTAssertEqual(samples.map(\.timestamp), [2, 4, 5])
+    }
+
     func testDeadLetterLinesUseTheEventEncoderInArrivalOrder() {
         var batch = MetricBatch()
         batch.append(name: "b", labels: [("x", "1")], value: 2, timestamp: 2000, kind: .counter)

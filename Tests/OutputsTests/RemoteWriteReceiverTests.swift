@@ -74,6 +74,20 @@ final class RemoteWriteReceiverTests: XCTestCase {
             "prometheus_remote_write(rw): 400 from \(url): invalid sample: too old; 3 events written to \(path)"), "\(logs.messages)")
     }
 
+    /// `dead_letter.max_size` reaches the writer: past it the file moves to `.1`.
+    func testDeadLetterMaxSizeRotatesTheFile() async throws {
+        receiver.script(Array(repeating: .init(status: .badRequest, body: "invalid sample"), count: 3))
+        let run = try await runRemoteWrite(self, url: url, options: "concurrency: 1\nbatch: { max_events: 5 }\ndead_letter: { max_size: 1KiB }",
+                                           batches: [batch(series: 15, time: 1000)])
+        XCTAssertEqual(run.metrics.dropCounts.first { $0.0 == "rejected" }?.1, 15)
+        let path = "\(run.dataDirectory)/dead_letter/rw.ndjson"
+        for file in [path, path + ".1"] {
+            let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
+            XCTAssertLessThanOrEqual(size, 1024, file)
+            XCTAssertGreaterThan(size, 0, file)
+        }
+    }
+
     func test503ThenSuccessIsRetriedAndDeliveredOnce() async throws {
         receiver.script([.init(status: .serviceUnavailable, body: "overloaded")])
         let run = try await runRemoteWrite(self, url: url, options: "concurrency: 1\nretry: { initial_backoff: 10ms }",
