@@ -10,7 +10,7 @@ final class DeliveryHTTPClassifierTests: XCTestCase {
         classifier.classify(.answer(status, body, headers: headers), nowSeconds: 1_000_000)
     }
 
-    /// The table in `DeliveryClassifier`'s documentation, row by row.
+    /// The table in `DeliveryHTTPClassifier`'s documentation, row by row.
     func testClassificationTable() {
         let table: [(Int, String)] = [
             (200, "delivered"), (204, "delivered"), (299, "delivered"),

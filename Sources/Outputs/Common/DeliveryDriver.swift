@@ -69,12 +69,12 @@ package struct DeliveryDriver<P: DeliveryProtocol, C: Clock>: Sendable where C.D
     }
 
     /// What follows a failed attempt.
-    enum Step {
+    private enum Step {
         case again, done, cancelled
     }
 
     /// One payload's way through its attempts.
-    struct Attempts {
+    private struct Attempts {
         var logic: DeliveryRetryLogic
         let start: C.Instant
         /// Attempts made, the one under way included.
@@ -130,7 +130,7 @@ package struct DeliveryDriver<P: DeliveryProtocol, C: Clock>: Sendable where C.D
             switch wire.classify(result, of: piece) {
             case .delivered:
                 metrics.sentEvents.wrappingIncrement(by: piece.eventCount, ordering: .relaxed)
-                if !attempts.isRetrying, retrying.load(ordering: .relaxed) == 0 { metrics.failing.store(false, ordering: .relaxed) }
+                clearFailing(attempts)
                 return .done
             case .reject(let failure):
                 count(failure)
@@ -143,7 +143,10 @@ package struct DeliveryDriver<P: DeliveryProtocol, C: Clock>: Sendable where C.D
                 count(failure)
                 step = await backOff(&attempts, after: after, failure: failure, piece: piece)
             case .partial(let items):
-                guard let (rest, failure) = settle(items, of: piece) else { return .done }
+                guard let (rest, failure) = settle(items, of: piece) else {
+                    clearFailing(attempts)
+                    return .done
+                }
                 piece = rest
                 step = await backOff(&attempts, after: items.retryAfter, failure: failure, piece: piece)
             case .sideRequest(let side, let failure):
@@ -202,6 +205,11 @@ package struct DeliveryDriver<P: DeliveryProtocol, C: Clock>: Sendable where C.D
             metrics.retries.wrappingIncrement(ordering: .relaxed)
             return .again
         }
+    }
+
+    /// Clears `failing` after a delivery, unless some payload is retrying (this one clears it when it ends).
+    private func clearFailing(_ attempts: Attempts) {
+        if !attempts.isRetrying, retrying.load(ordering: .relaxed) == 0 { metrics.failing.store(false, ordering: .relaxed) }
     }
 
     /// Sends one request, timing it.

@@ -37,9 +37,6 @@ package struct DeliveryShards<Shard: DeliveryShard, Instant: InstantProtocol> wh
         self.submit = submit
     }
 
-    /// Number of shards.
-    package var count: Int { shards.count }
-
     /// When the oldest pending batch is due; nil when nothing is pending.
     package var deadline: Instant? {
         batchers.lazy.compactMap(\.deadline).min()
