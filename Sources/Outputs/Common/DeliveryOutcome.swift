@@ -1,5 +1,3 @@
-import NIOCore
-
 /// How the driver treats an attempt's result.
 ///
 /// `SideRequest` is the output's own description of a request to make first
@@ -45,24 +43,5 @@ package struct DeliveryItemOutcomes: Sendable, Equatable {
     package static func == (a: Self, b: Self) -> Bool {
         a.retry == b.retry && a.retryFailure == b.retryFailure && a.retryAfter == b.retryAfter
             && a.rejected.elementsEqual(b.rejected) { $0.item == $1.item && $0.failure == $1.failure }
-    }
-}
-
-/// Why an attempt (or an item) did not deliver: the `errors{kind}` label and a one-line reason.
-package struct DeliveryFailure: Sendable, Hashable, CustomStringConvertible {
-    /// The `pipectl_component_errors_total` kind: `http_5xx`, `http_429`, `http_4xx`, `network`, …
-    package var kind: String
-    /// What happened, e.g. `503 from http://127.0.0.1:8428/api/v1/write: overloaded`.
-    package var description: String
-    /// The status (HTTP, or the item's) when there was an answer.
-    package var status: Int?
-    /// The start of the answer's body, as bytes (see `DeliveryHTTPTransport.maxResponseBody`).
-    package var response: ByteBuffer
-
-    package init(kind: String, description: String, status: Int? = nil, response: ByteBuffer = ByteBuffer()) {
-        self.kind = kind
-        self.description = description
-        self.status = status
-        self.response = response
     }
 }
