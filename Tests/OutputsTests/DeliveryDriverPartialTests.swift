@@ -86,6 +86,14 @@ final class DeliveryDriverPartialTests: XCTestCase {
         XCTAssertEqual(metrics.dropCounts.first { $0.0 == "rejected" }?.1, 3)
     }
 
+    /// A 413 on the retried subset splits that subset, not the payload it came from.
+    func testASubsetTooLargeIsSplitItself() async throws {
+        transport.script([.answer(200, "items:200,429,429,429"), .answer(413)])
+        try await deliver(TestPayload([1, 2, 3, 4]))
+        XCTAssertEqual(transport.bodies, ["1,2,3,4", "2,3,4", "2", "3,4"])
+        XCTAssertEqual(metrics.sentEvents.load(ordering: .relaxed), 4)
+    }
+
     func testAnAnswerWithOnlyDeliveredItemsIsDone() async throws {
         transport.script([.answer(200, "items:201,409")])
         try await deliver(TestPayload([1, 2]))

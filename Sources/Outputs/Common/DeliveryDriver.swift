@@ -63,7 +63,8 @@ package struct DeliveryDriver<P: DeliveryProtocol, C: Clock>: Sendable where C.D
     /// How one payload (or part) ended.
     private enum End {
         case done
-        case split(DeliveryFailure)
+        /// What was left of the payload (after per-item answers) is to be split.
+        case split(P.Payload, DeliveryFailure)
         /// Cancelled with this many of its events undelivered.
         case cancelled(Int)
     }
@@ -97,12 +98,12 @@ package struct DeliveryDriver<P: DeliveryProtocol, C: Clock>: Sendable where C.D
             switch await attempt(piece) {
             case .done:
                 continue
-            case .split(let failure):
-                if let (first, second) = piece.split() {
+            case .split(let left, let failure):
+                if let (first, second) = left.split() {
                     stack.append(second)
                     stack.append(first)
                 } else {
-                    writeOff(piece, failure, reason: "rejected")
+                    writeOff(left, failure, reason: "rejected")
                 }
             case .cancelled(let left):
                 let abandoned = stack.reduce(left) { $0 + $1.eventCount }
@@ -138,7 +139,7 @@ package struct DeliveryDriver<P: DeliveryProtocol, C: Clock>: Sendable where C.D
                 return .done
             case .split(let failure):
                 count(failure)
-                return .split(failure)
+                return .split(piece, failure)
             case .retry(let after, let failure):
                 count(failure)
                 step = await backOff(&attempts, after: after, failure: failure, piece: piece)
