@@ -53,7 +53,10 @@ public final class CapturingOutput: OutputStage, Sendable {
     }
 
     public func run(_ context: OutputContext) async throws {
-        while paused.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(1)) }
+        // A cancelled sleep returns at once: stop waiting then, or the loop would spin on a pool thread.
+        while paused.load(ordering: .acquiring) {
+            do { try await Task.sleep(for: .milliseconds(1)) } catch { return }
+        }
         while let batch = await context.inbox.next() {
             let queued = context.inbox.eventCount
             if queued > maxQueued.load(ordering: .relaxed) { maxQueued.store(queued, ordering: .relaxed) }
@@ -63,6 +66,7 @@ public final class CapturingOutput: OutputStage, Sendable {
             if store { captured.withLockedValue { $0.append(batch) } }
             if let delay { await Self.spend(delay) }
             context.metrics.sentEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
+            batch.acknowledge(.delivered)
             batchCount.wrappingIncrement(ordering: .releasing)
             events.wrappingIncrement(by: batch.count, ordering: .releasing)
         }

@@ -12,7 +12,7 @@ final class DrainRequestHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let state: DrainState
+    let state: DrainState
     private let lane: DrainLane
     /// Set when the connection opened over `max_connections`: its request gets a 503.
     private var overLimit = false
@@ -21,6 +21,10 @@ final class DrainRequestHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Set when the request was refused at its head; the body is skipped.
     private var refusal: (HTTPResponseStatus, String)?
     private var fields = LogplexBodyParser.RequestFields()
+    /// Requests answered or given up on so far; a late acknowledgement of an earlier one is ignored.
+    var requestNumber = 0
+    /// The request waiting for its acknowledgement (`acknowledgements: true`).
+    var awaiting: (number: Int, head: HTTPRequestHead, timeout: Scheduled<Void>)?
 
     init(state: DrainState, lane: DrainLane) {
         self.state = state
@@ -112,7 +116,11 @@ final class DrainRequestHandler: ChannelInboundHandler, @unchecked Sendable {
             state.log.warning("Logplex-Msg-Count says '\(header)' but the body has \(result.frames) frames")
         }
         let deadline = now + state.config.backpressureWait.nanoseconds
-        enqueue(context, head, result.batch, deadline: deadline)
+        var batch = result.batch
+        if state.config.acknowledgements, !batch.isEmpty {
+            batch.acknowledgements.add(acknowledgementToken(context, frameID: fields.frameID))
+        }
+        enqueue(context, head, batch, deadline: deadline)
     }
 
     /// Queues the batch on this loop's lane, retrying on the loop while downstream is full,
@@ -126,13 +134,16 @@ final class DrainRequestHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         let count = batch.count
         var slot: EventBatch? = .logs(batch)
+        let acknowledged = state.config.acknowledgements && count > 0
         if count == 0 || emitter.tryEmit(&slot) {
             state.metrics.receivedEvents.wrappingIncrement(by: count, ordering: .relaxed)
+            if acknowledged { return awaitAcknowledgement(context, head, deadline: deadline) }
             if let id = fields.frameID { state.dedupe.withLockedValue { $0.insert(id, now: WallClock.nanoseconds()) } }
             respond(context, head, .noContent)
             return
         }
         guard WallClock.nanoseconds() < deadline, case .logs(let pending) = slot.take() else {
+            // Never emitted: its token (if any) has no other holder and simply goes away.
             state.refused(503, "downstream is full (backpressure) for \(state.config.backpressureWait.formatted)")
             respond(context, head, .serviceUnavailable, retryAfter: true)
             return
@@ -144,7 +155,7 @@ final class DrainRequestHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    private func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ status: HTTPResponseStatus,
+    func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ status: HTTPResponseStatus,
                          close: Bool = false, retryAfter: Bool = false, text: String = "") {
         var headers = HTTPHeaders()
         let body = text.isEmpty ? "" : text + "\n"

@@ -15,6 +15,9 @@ import Pipeline
 ///   without being emitted again (logplex retries with the same id).
 /// - backpressure_wait (duration, default 1s): how long a request may wait for room
 ///   downstream before it is answered 503 with `Retry-After`.
+/// - acknowledgements (bool, default false): answer 204 only once every output reading the
+///   frames has them in its buffer (on disk where configured); 503 with `Retry-After` when
+///   that does not happen within `backpressure_wait` or an output lost them.
 /// - max_connections (integer, default 1024); idle_timeout (duration, default 60s).
 public struct HerokuDrainInputConfig: ComponentConfig {
     public static let componentType = ComponentType(name: "heroku_drain", role: .input, produces: .fixed(.log)) {
@@ -34,6 +37,7 @@ public struct HerokuDrainInputConfig: ComponentConfig {
     var backpressureWait: Duration = .seconds(1)
     var maxConnections = 1024
     var idleTimeout: Duration = .seconds(60)
+    var acknowledgements = false
 
     public init(reader: ConfigReader) {
         if let address = reader.address("listen", required: true) { (host, port) = address }
@@ -52,6 +56,7 @@ public struct HerokuDrainInputConfig: ComponentConfig {
         backpressureWait = reader.duration("backpressure_wait", default: backpressureWait)
         maxConnections = reader.int("max_connections", default: maxConnections, range: 1...1_000_000)
         idleTimeout = reader.duration("idle_timeout", default: idleTimeout, minimum: .seconds(1))
+        acknowledgements = reader.bool("acknowledgements", default: false)
     }
 
     /// One producer lane per event loop of the drain: one per core.

@@ -32,6 +32,7 @@ struct BlackholeOutput: OutputStage {
                 context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
                 context.metrics.receivedBytes.wrappingIncrement(by: batch.byteCount, ordering: .relaxed)
                 context.metrics.sentEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
+                batch.acknowledge(.delivered)
             case .timeout:
                 context.logger.info("blackhole: \(context.metrics.receivedEvents.load(ordering: .relaxed)) events so far")
                 nextReport = ContinuousClock.now + printInterval

@@ -31,11 +31,14 @@ enum LineWriterLoop {
                     } catch {
                         // shutdown_timeout: the batch held here is lost, and says so.
                         context.metrics.dropCounter("shutdown").wrappingIncrement(by: batch.count, ordering: .relaxed)
+                        batch.acknowledge(.dropped)
                         throw error
                     }
                 }
             }
             context.metrics.sentEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
+            // Written (to the page cache: the file output does not fsync).
+            batch.acknowledge(.delivered)
         }
     }
 }

@@ -57,6 +57,7 @@ final class PrometheusExporterOutput: OutputStage {
                 context.metrics.receivedBytes.wrappingIncrement(by: batch.byteCount, ordering: .relaxed)
                 if case .metrics(let metrics) = batch { store.update(metrics) }
                 context.metrics.sentEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
+                batch.acknowledge(.delivered)
             case .timeout:
                 store.expire(olderThan: WallClock.nanoseconds() - expireAfter.nanoseconds)
                 nextExpiry = ContinuousClock.now + .seconds(10)

@@ -125,6 +125,16 @@ public struct TransformOutput: Sendable {
         batches.append((port, batch))
     }
 
+    /// Gives the batches emitted so far the acknowledgements of the batch they came from
+    /// (one hold each), or releases them as delivered when nothing was emitted: the events
+    /// were filtered out or folded into state (an aggregate window).
+    public mutating func inherit(_ acks: Acknowledgements) {
+        guard !acks.isEmpty else { return }
+        guard !batches.isEmpty else { return acks.release(.delivered) }
+        acks.hold(batches.count - 1)
+        for i in batches.indices { batches[i].batch.attach(acks) }
+    }
+
     /// Empties the list, keeping its storage.
     public mutating func removeAll() { batches.removeAll(keepingCapacity: true) }
 }

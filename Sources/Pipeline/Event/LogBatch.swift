@@ -29,6 +29,8 @@ public struct LogBatch: Sendable {
     public internal(set) var arena: ByteBuffer
     /// Shared by every holder of this batch's storage (see `BatchCopies`).
     private var identity = BatchIdentity()
+    /// The inputs waiting on these events (see `Acknowledgements`).
+    public var acknowledgements = Acknowledgements()
     /// One row per event, in order.
     public private(set) var records: [LogRecord]
     /// Every field of every event.

@@ -48,6 +48,8 @@ public struct MetricBatch: Sendable {
     public internal(set) var arena: ByteBuffer
     /// Shared by every holder of this batch's storage (see `BatchCopies`).
     private var identity = BatchIdentity()
+    /// The inputs waiting on these events (see `Acknowledgements`).
+    public var acknowledgements = Acknowledgements()
     /// One row per sample, in order.
     public private(set) var records: [MetricRecord]
     /// Labels of every sample; a sample's labels are contiguous.

@@ -20,13 +20,17 @@ final class Edge: Sendable {
     }
 
     /// Delivers `batch`: parks while full, or drops and counts with `when_full: drop_newest`.
-    /// False only when the task was cancelled while parked (the batch was not delivered).
+    /// False only when shutdown abandoned the downstream while parked (the batch was not
+    /// delivered, and its acknowledgements are released as dropped).
     func send(_ batch: consuming EventBatch) async -> Bool {
         if dropWhenFull {
             sendOrDrop(consume batch)
             return true
         }
-        return await ring.push(consume batch)
+        let acks = batch.acknowledgements
+        let pushed = await ring.push(consume batch)
+        if !pushed { acks.release(.dropped) }
+        return pushed
     }
 
     /// Delivers `batch` without parking, after the caller saw room on every blocking edge:
@@ -43,6 +47,7 @@ final class Edge: Sendable {
             return
         }
         dropped?.wrappingIncrement(by: batch.count, ordering: .relaxed)
+        batch.acknowledge(.dropped)
         log.warning("buffer of '\(downstream)' is full: dropped \(batch.count) events (when_full: drop_newest)")
     }
 }

@@ -35,7 +35,13 @@ public final class EmitterLane: Sendable {
     /// `shutdown` for that edge instead.
     public func emit(_ batch: consuming EventBatch, port: Int = 0) async {
         let count = batch.count
-        guard count > 0, port < ports.count, let last = ports[port].last else { return }
+        guard count > 0, port < ports.count, let last = ports[port].last else {
+            // Nothing reads this port (or nothing to send): the events are done with.
+            batch.acknowledge(.delivered)
+            return
+        }
+        // Every edge's stage releases its own hold on the batch's acknowledgements.
+        batch.acknowledgements.hold(ports[port].count - 1)
         var delivered = true
         for edge in ports[port].dropLast() {
             let sent = await edge.send(copy batch)
@@ -57,12 +63,13 @@ public final class EmitterLane: Sendable {
     /// `drop_newest` edge drops and counts the batch for that edge only.
     public func tryEmit(_ slot: inout EventBatch?) -> Bool {
         guard let count = slot?.count, count > 0, let edges = ports.first, !edges.isEmpty else {
-            slot = nil
+            slot.take()?.acknowledge(.delivered)
             return true
         }
         // All or nothing over the blocking edges: this lane is the only producer of its rings.
         guard edges.allSatisfy({ $0.dropWhenFull || $0.ring.hasRoom(for: slot!) }) else { return false }
         let batch = slot.take()!
+        batch.acknowledgements.hold(edges.count - 1)
         for edge in edges.dropLast() { edge.offer(copy batch) }
         edges.last!.offer(consume batch)
         metrics.sentEvents.wrappingIncrement(by: count, ordering: .relaxed)

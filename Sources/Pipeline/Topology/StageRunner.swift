@@ -22,10 +22,12 @@ enum StageRunner {
         loop: while true {
             switch await inbox.next(deadline: nextTick, into: &received) {
             case .batch:
-                let batch = received.take()!
+                var batch = received.take()!
                 context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
                 context.metrics.receivedBytes.wrappingIncrement(by: batch.byteCount, ordering: .relaxed)
+                let acks = batch.takeAcknowledgements()
                 stage.process(consume batch, into: &output)
+                output.inherit(acks)
                 // Under steady load a batch is always ready; the tick must not starve behind it.
                 if let interval, let due = nextTick, ContinuousClock.now >= due {
                     stage.tick(now: WallClock.nanoseconds(), into: &output)
@@ -58,6 +60,7 @@ enum StageRunner {
             let dropped = context.metrics.dropCounter("output_stopped")
             while let batch = await context.inbox.next() {
                 dropped.wrappingIncrement(by: batch.count, ordering: .relaxed)
+                batch.acknowledge(.dropped)
             }
         }
     }
