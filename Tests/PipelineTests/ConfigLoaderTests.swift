@@ -285,11 +285,26 @@ final class ConfigLoaderTests: XCTestCase {
           out:
             type: capture
             inputs: [gen]
-            buffer: {when_full: drop_oldest, max_events: 0, type: disk}
+            buffer: {when_full: drop_oldest, max_events: 0, type: tape}
         """), [
             "p.yaml:7:25: outputs.out.buffer.when_full: expected one of block, drop_newest, got 'drop_oldest'",
             "p.yaml:7:50: outputs.out.buffer.max_events: expected an integer between 1 and 100000000, got '0'",
-            "p.yaml:7:59: outputs.out.buffer.type: expected one of memory, got 'disk'",
+            "p.yaml:7:59: outputs.out.buffer.type: expected one of memory, disk, got 'tape'",
+        ])
+    }
+
+    func testADiskBufferOnlyWhereTheOutputHasOne() {
+        XCTAssertEqual(diagnostics("""
+        inputs:
+          gen: {type: sequence}
+        outputs:
+          out:
+            type: capture
+            inputs: [gen]
+            buffer: {type: disk, max_size: 1GiB, fsync: sometimes}
+        """), [
+            "p.yaml:7:20: outputs.out.buffer.type: capture has no disk buffer; use type: memory",
+            "p.yaml:7:49: outputs.out.buffer.fsync: expected one of always, interval, got 'sometimes'",
         ])
     }
 }

@@ -57,9 +57,12 @@ final class RemoteWriteOutput: OutputStage {
                         // The graph validator only connects metric producers; count it if one slips through.
                         unsupported.wrappingIncrement(by: batch.count, ordering: .relaxed)
                         log.error("\(driver.name): dropped \(batch.count) log events: remote-write carries metrics only")
+                        batch.acknowledge(.dropped)
                         continue
                     }
                     await shards.add(metrics, now: .now)
+                    // In the output's (memory) buffer now.
+                    batch.acknowledge(.delivered)
                 case .timeout:
                     await shards.flushDue(now: .now)
                 case .closed:

@@ -37,6 +37,17 @@ extension PipelineTelemetry {
                     add(name + "_count", [], count, .histogram, help)
                 }
             }
+            if let gauges = m.diskBuffer.withLockedValue({ $0 })?() {
+                add("pipectl_buffer_disk_bytes", [], gauges.bytes, .gauge, "Bytes of the output's disk buffer in use.")
+                add("pipectl_buffer_disk_events", [], gauges.events, .gauge, "Events in the disk buffer not yet confirmed.")
+                out.append(TelemetrySample(name: "pipectl_buffer_oldest_age_seconds", labels: base, value: gauges.oldestAgeSeconds,
+                                           kind: .gauge, help: "Age of the oldest unconfirmed disk buffer record."))
+                add("pipectl_buffer_written_records_total", [], gauges.written, .counter, "Records written to the disk buffer.")
+                add("pipectl_buffer_replayed_records_total", [], gauges.replayed, .counter,
+                    "Disk buffer records recovered at start-up and sent again.")
+                add("pipectl_buffer_corrupt_records_total", [], gauges.corrupt, .counter,
+                    "Damaged disk buffer records (torn or corrupt) skipped.")
+            }
             if let inbox = e.inbox {
                 add("pipectl_buffer_events", [], inbox.eventCount, .gauge, "Events waiting in the component's buffer.")
                 add("pipectl_buffer_bytes", [], inbox.byteCount, .gauge, "Bytes waiting in the component's buffer.")

@@ -28,13 +28,17 @@ public struct ComponentType: Sendable {
     public let produces: ProducedKind
     /// Reads the component's options; problems go to the reader's diagnostics.
     public let decode: @Sendable (ConfigReader) -> any ComponentConfig
+    /// True for outputs that can keep undelivered requests on disk (`buffer: {type: disk}`).
+    public let supportsDiskBuffer: Bool
 
     public init(name: String, role: ComponentRole, accepts: EventKinds = [], produces: ProducedKind,
+                supportsDiskBuffer: Bool = false,
                 decode: @escaping @Sendable (ConfigReader) -> any ComponentConfig) {
         self.name = name
         self.role = role
         self.accepts = accepts
         self.produces = produces
+        self.supportsDiskBuffer = supportsDiskBuffer
         self.decode = decode
     }
 }

@@ -19,6 +19,8 @@ public final class ComponentMetrics: Sendable {
     public let batchCopies = ManagedAtomic<Int>(0)
     /// How long an output's requests took, each attempt, answered or not.
     public let requestDuration = LatencyHistogram()
+    /// Reads an output's disk buffer for `/metrics` (set by outputs with `buffer: {type: disk}`).
+    public let diskBuffer = NIOLockedValueBox<(@Sendable () -> DiskBufferGauges)?>(nil)
     private let errors = CounterTable()
     private let drops = CounterTable()
 

@@ -140,9 +140,17 @@ public enum ConfigLoader {
                 upstreams.append(UpstreamRef(id: parts[0], port: parts.count > 1 ? parts[1] : nil))
             }
             if let b = reader.child("buffer") {
-                _ = b.choice("type", ["memory"], default: "memory")
+                buffer.kind = BufferConfig.Kind(rawValue: b.choice("type", ["memory", "disk"], default: "memory")) ?? .memory
+                if buffer.kind == .disk, !type.supportsDiskBuffer {
+                    b.error("type", "\(type.name) has no disk buffer; use type: memory")
+                }
                 buffer.maxEvents = b.int("max_events", default: buffer.maxEvents, range: 1...100_000_000)
-                buffer.maxBytes = b.size("max_size", default: buffer.maxBytes)
+                if buffer.kind == .disk {
+                    buffer.diskMaxBytes = b.size("max_size", default: buffer.diskMaxBytes)
+                    buffer.fsync = BufferConfig.Fsync(rawValue: b.choice("fsync", ["always", "interval"], default: "interval")) ?? .interval
+                } else {
+                    buffer.maxBytes = b.size("max_size", default: buffer.maxBytes)
+                }
                 buffer.whenFull = BufferConfig.WhenFull(rawValue: b.choice("when_full", ["block", "drop_newest"], default: "block")) ?? .block
                 b.finish()
             }

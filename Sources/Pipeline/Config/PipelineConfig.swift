@@ -11,6 +11,18 @@ public struct UpstreamRef: Hashable, Sendable, CustomStringConvertible {
 /// How a transform's or output's inbound queue behaves (`buffer:`).
 public struct BufferConfig: Sendable, Equatable {
     public enum WhenFull: String, Sendable { case block, dropNewest = "drop_newest" }
+    /// Where an output keeps what it has not delivered yet.
+    public enum Kind: String, Sendable { case memory, disk }
+    /// When a disk buffer's appends reach the disk.
+    public enum Fsync: String, Sendable { case always, interval }
+
+    /// `memory` (the default) or `disk` (outputs that support it: encoded requests in
+    /// `data_dir/buffers/<id>/`, replayed after a restart).
+    public var kind: Kind = .memory
+    /// Bytes a disk buffer may take on disk (`max_size`, default 256MiB).
+    public var diskMaxBytes: Int = 256 * 1024 * 1024
+    /// `fsync: always` (before each append returns) or `interval` (every second, the default).
+    public var fsync: Fsync = .interval
 
     /// Events the in-memory buffer holds before it counts as full.
     public var maxEvents: Int = 65_536

@@ -12,6 +12,8 @@ public struct StageContext: Sendable {
     public let logger: Logger
     /// Every component's counters and queues, for `internal_metrics`.
     public let telemetry: PipelineTelemetry
+    /// The component's `buffer:` options (an output with `type: disk` opens its disk buffer).
+    public let buffer: BufferConfig
 }
 
 /// What a running input uses to hand batches downstream.

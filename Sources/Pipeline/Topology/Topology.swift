@@ -62,7 +62,7 @@ public final class Topology: Sendable {
             var componentLogger = logger
             componentLogger[metadataKey: "component"] = "\(c.id)"
             let context = StageContext(id: c.id, dataDirectory: config.dataDirectory, metrics: metrics[c.id]!,
-                                       logger: componentLogger, telemetry: telemetry)
+                                       logger: componentLogger, telemetry: telemetry, buffer: c.buffer)
             if let lanes = ports[c.id] {
                 emitters[c.id] = Emitter(lanes: lanes.map { EmitterLane(ports: $0, metrics: metrics[c.id]!) })
             }

@@ -15,7 +15,7 @@ public struct PipelineTestRunner {
         for c in config.components where c.role == .transform {
             let context = StageContext(id: c.id, dataDirectory: config.dataDirectory, metrics: ComponentMetrics(id: c.id),
                                        logger: Logger(label: "pipectl-test", factory: { _ in SwiftLogNoOpLogHandler() }),
-                                       telemetry: telemetry)
+                                       telemetry: telemetry, buffer: c.buffer)
             do {
                 guard case .transform(let stage) = try c.config.makeStage(context) else { continue }
                 stages[c.id] = stage
