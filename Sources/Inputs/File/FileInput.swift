@@ -6,6 +6,8 @@ import Pipeline
 /// - start_at (beginning|end, default beginning): where to start when no position is saved.
 /// - poll_interval (duration, default 250ms): how often to look for new data at end of file.
 /// - max_line_bytes (size, default 64KiB): longer lines are cut and counted.
+/// - acknowledgements (bool, default false): save the position only past lines every output
+///   has in its buffer (see `FileAcknowledgedPosition`).
 ///
 /// The read position is saved in `data_dir/file_positions/<id>.json` after lines are
 /// handed downstream (at most once a second, and at shutdown): a restart re-reads at most
@@ -19,12 +21,14 @@ public struct FileInputConfig: ComponentConfig {
     let startAtEnd: Bool
     let pollInterval: Duration
     let maxLineBytes: Int
+    let acknowledgements: Bool
 
     init(reader: ConfigReader) {
         path = reader.string("path", required: true) ?? ""
         startAtEnd = reader.choice("start_at", ["beginning", "end"], default: "beginning") == "end"
         pollInterval = reader.duration("poll_interval", default: .milliseconds(250), minimum: .milliseconds(1))
         maxLineBytes = reader.size("max_line_bytes", default: 64 * 1024)
+        acknowledgements = reader.bool("acknowledgements", default: false)
     }
 
     public func makeStage(_ context: StageContext) throws -> Stage {
@@ -37,6 +41,12 @@ public struct FileInputConfig: ComponentConfig {
 struct FileInput: InputStage {
     let config: FileInputConfig
     let checkpointPath: String
+    private let acknowledged = FileAcknowledgedPosition()
+
+    init(config: FileInputConfig, checkpointPath: String) {
+        self.config = config
+        self.checkpointPath = checkpointPath
+    }
 
     func run(_ context: InputContext) async throws {
         let tailer = FileTailer(path: config.path)
@@ -62,6 +72,7 @@ struct FileInput: InputStage {
                 context.metrics.receivedBytes.wrappingIncrement(by: n, ordering: .relaxed)
                 if !batch.isEmpty {
                     context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
+                    track(&batch, tailer, framer)
                     await context.emit(.logs(consume batch))
                 }
                 if ContinuousClock.now - lastSave >= .seconds(1) {
@@ -79,6 +90,7 @@ struct FileInput: InputStage {
                 truncated.wrappingIncrement(by: framer.truncatedLines - before, ordering: .relaxed)
                 if !batch.isEmpty {
                     context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
+                    track(&batch, tailer, framer)
                     await context.emit(.logs(consume batch))
                 }
                 context.logger.info("\(config.path) was rotated; reading the new file from its start")
@@ -93,10 +105,26 @@ struct FileInput: InputStage {
         }
     }
 
-    /// Saves the position of the first byte not yet handed downstream, unless unchanged.
+    /// The position of the first byte not yet handed downstream.
+    private func current(_ tailer: FileTailer, _ framer: LineFramer) -> FileCheckpoint {
+        FileCheckpoint(path: config.path, device: tailer.device, inode: tailer.inode,
+                       offset: tailer.offset - Int64(framer.pendingBytes))
+    }
+
+    /// With acknowledgements, gives the batch a token for the position after its last line.
+    private func track(_ batch: inout LogBatch, _ tailer: FileTailer, _ framer: LineFramer) {
+        guard config.acknowledgements else { return }
+        batch.acknowledgements.add(acknowledged.token(endingAt: current(tailer, framer)))
+    }
+
+    /// Saves the position of the first byte not yet handed downstream (with acknowledgements:
+    /// not yet acknowledged), unless unchanged.
     private func save(_ tailer: FileTailer, _ framer: LineFramer, _ context: InputContext, _ last: inout FileCheckpoint?) {
-        let checkpoint = FileCheckpoint(path: config.path, device: tailer.device, inode: tailer.inode,
-                                        offset: tailer.offset - Int64(framer.pendingBytes))
+        var checkpoint = current(tailer, framer)
+        if config.acknowledgements {
+            guard let acknowledged = acknowledged.checkpoint(current: checkpoint) else { return }
+            checkpoint = acknowledged
+        }
         if last == checkpoint { return }
         do {
             try checkpoint.save(checkpointPath)
