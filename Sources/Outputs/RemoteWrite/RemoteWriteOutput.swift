@@ -5,6 +5,9 @@ import Pipeline
 /// Drains the inbox into remote-write requests: shards and batches samples
 /// (`RemoteWriteShards`), delivers each request through the shared `DeliveryDriver`.
 ///
+/// With `buffer: {type: disk}` requests go through the disk buffer first
+/// (`RemoteWriteOutput+DiskBuffer`).
+///
 /// When the inbox closes, partial batches are flushed and requests in flight finish,
 /// retrying as long as the pipeline's `shutdown_timeout` allows; cancelling the task
 /// cancels them.
@@ -14,10 +17,13 @@ final class RemoteWriteOutput: OutputStage {
     let delivery: DeliveryOptions
     let tls: TLSConfiguration?
     let deadLetter: DeliveryDeadLetter
+    /// The disk buffer (`buffer: {type: disk}`); nil for the memory buffer.
+    let disk: RemoteWriteDiskBuffer?
 
     init(id: String, http: DeliveryHTTPOptions, delivery: DeliveryOptions, tls: TLSConfiguration?,
-         deadLetter: DeliveryDeadLetter) {
+         deadLetter: DeliveryDeadLetter, disk: RemoteWriteDiskBuffer? = nil) {
         self.id = id
+        self.disk = disk
         self.http = http
         self.delivery = delivery
         self.tls = tls
@@ -29,6 +35,17 @@ final class RemoteWriteOutput: OutputStage {
         let transport = DeliveryHTTPTransport(options: http, tls: tls, protocolHeaders: RemoteWriteOutputConfig.protocolHeaders,
                                               requestTimeout: delivery.requestTimeout, connections: delivery.concurrency)
         let name = "prometheus_remote_write(\(id))"
+        if let disk {
+            let wire = RemoteWriteStoredProtocol<DeliveryHTTPTransport>(
+                classifier: DeliveryHTTPClassifier(name: name, endpoint: transport.endpoint))
+            let driver = DeliveryDriver(name: name, wire: wire, transport: transport, policy: delivery.retry,
+                                        maxRequestSize: delivery.batch.maxBytes, deadLetter: deadLetter,
+                                        metrics: context.metrics, log: RateLimitedLogger(logger: context.logger),
+                                        clock: ContinuousClock())
+            await Self.run(context, driver: driver, delivery: delivery, disk: disk)
+            await transport.shutdown()
+            return
+        }
         let wire = RemoteWriteProtocol(classifier: DeliveryHTTPClassifier(name: name, endpoint: transport.endpoint))
         let driver = DeliveryDriver(name: name, wire: wire, transport: transport, policy: delivery.retry,
                                     maxRequestSize: delivery.batch.maxBytes, deadLetter: deadLetter,

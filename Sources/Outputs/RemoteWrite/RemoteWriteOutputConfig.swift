@@ -23,14 +23,20 @@ import Pipeline
 ///   `<id>.ndjson.1` past this size (one old file kept, at most twice the size in all).
 /// - tls (mapping): `ca`, `cert`, `key`, `server_name`, `verify` (default true).
 /// - compression (snappy, default snappy): the only encoding remote-write 1.0 allows.
-/// - buffer (mapping): the inbox, handled by the pipeline core.
+/// - buffer (mapping): the inbox, handled by the pipeline core; with `type: disk` also
+///   `max_size` (size, default 256MiB), `fsync` (`always|interval`, default interval = 1s) and
+///   `when_full` (`block|drop_newest`): encoded requests are kept in
+///   `data_dir/buffers/<id>/` until delivered, and replayed after a restart
+///   (`RemoteWriteOutput+DiskBuffer`, record format in `RemoteWriteRecord`).
 ///
 /// A 4xx other than 429 and 413 is not retried: the samples go to
 /// `data_dir/dead_letter/<id>.ndjson` with the response, counted as
 /// `pipectl_component_dropped_events_total{reason="rejected"}`. A 413 splits the request.
 public struct RemoteWriteOutputConfig: ComponentConfig {
     public static let componentType = ComponentType(name: "prometheus_remote_write", role: .output, accepts: .metric,
-                                                    produces: .none) { RemoteWriteOutputConfig(reader: $0) }
+                                                    produces: .none, supportsDiskBuffer: true) {
+        RemoteWriteOutputConfig(reader: $0)
+    }
 
     /// Headers of every request (PROTOCOLS.md "Prometheus remote-write 1.0").
     static let protocolHeaders = [
@@ -58,8 +64,13 @@ public struct RemoteWriteOutputConfig: ComponentConfig {
     }
 
     public func makeStage(_ context: StageContext) throws -> Stage {
-        .output(RemoteWriteOutput(id: context.id, http: http, delivery: delivery, tls: try http.tls?.makeConfiguration(),
-                                  deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id,
-                                                                 maxSize: delivery.deadLetterMaxSize)))
+        let disk = context.buffer.kind == .disk
+            ? try RemoteWriteDiskBuffer(id: context.id, config: context.buffer, dataDirectory: context.dataDirectory,
+                                        metrics: context.metrics, log: RateLimitedLogger(logger: context.logger))
+            : nil
+        return .output(RemoteWriteOutput(id: context.id, http: http, delivery: delivery, tls: try http.tls?.makeConfiguration(),
+                                         deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id,
+                                                                        maxSize: delivery.deadLetterMaxSize),
+                                         disk: disk))
     }
 }

@@ -11,17 +11,24 @@ struct RemoteWriteShard: DeliveryShard {
     }
 
     private let shared: SharedEncoder
+    /// Whether each batch holds its acknowledgements once more for every request it is in,
+    /// released when that request is stored (disk buffer); a memory buffer holds none.
+    private let holdsAcknowledgements: Bool
     private var batches: [MetricBatch] = []
     private var entries: [RemoteWriteEntry] = []
     /// The source id of `batches.last`, so each batch is held once.
     private var lastSourceID = -1
 
-    init(encoder: SharedEncoder) { shared = encoder }
+    init(encoder: SharedEncoder, holdsAcknowledgements: Bool = false) {
+        shared = encoder
+        self.holdsAcknowledgements = holdsAcknowledgements
+    }
 
     mutating func append(_ index: Int, of source: MetricBatch, sourceID: Int, key: UInt64) {
         if lastSourceID != sourceID {
             batches.append(source)
             lastSourceID = sourceID
+            if holdsAcknowledgements { source.acknowledgements.hold(1) }
         }
         entries.append(RemoteWriteEntry(hash: key, timestamp: source.records[index].timestamp,
                                         batch: UInt32(batches.count - 1), index: UInt32(index)))

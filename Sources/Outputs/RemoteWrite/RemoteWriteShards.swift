@@ -12,10 +12,16 @@ struct RemoteWriteShards {
     private var shards: DeliveryShards<RemoteWriteShard, ContinuousClock.Instant>
     private var keys: [(key: UInt64, size: Int)] = []
 
-    /// - Parameter submit: sends a payload on a lane (the shard index); may wait for the lane.
-    init(count: Int, limits: DeliveryBatchLimits, submit: @escaping (RemoteWritePayload, Int) async -> Void) {
+    /// - Parameters:
+    ///   - holdsAcknowledgements: each request holds the acknowledgements of its batches until
+    ///     `submit` releases them (`RemoteWriteShard`; the disk buffer).
+    ///   - submit: sends a payload on a lane (the shard index); may wait for the lane.
+    init(count: Int, limits: DeliveryBatchLimits, holdsAcknowledgements: Bool = false,
+         submit: @escaping (RemoteWritePayload, Int) async -> Void) {
         let encoder = RemoteWriteShard.SharedEncoder()
-        shards = DeliveryShards(count: count, limits: limits, makeShard: { RemoteWriteShard(encoder: encoder) }, submit: submit)
+        shards = DeliveryShards(count: count, limits: limits,
+                                makeShard: { RemoteWriteShard(encoder: encoder, holdsAcknowledgements: holdsAcknowledgements) },
+                                submit: submit)
     }
 
     /// When the oldest pending batch is due; nil when nothing is pending.

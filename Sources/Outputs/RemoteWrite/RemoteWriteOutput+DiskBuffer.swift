@@ -1,0 +1,123 @@
+import Atomics
+import Pipeline
+
+/// The disk buffer of a remote-write output (`buffer: {type: disk}`), opened when the stage is built.
+struct RemoteWriteDiskBuffer: Sendable {
+    let buffer: DiskBuffer
+    let whenFull: BufferConfig.WhenFull
+
+    /// Opens `data_dir/buffers/<id>/`, recovering what a previous run left; logs and counts
+    /// (`errors{kind="buffer"}`) what the buffer reports, and feeds `/metrics` its gauges.
+    init(id: String, config: BufferConfig, dataDirectory: String, metrics: ComponentMetrics,
+         log: RateLimitedLogger) throws {
+        let options = DiskBufferOptions(directory: "\(dataDirectory)/buffers/\(id)", maxBytes: config.diskMaxBytes,
+                                        fsync: config.fsync == .always ? .always : .interval(.seconds(1)))
+        let name = "prometheus_remote_write(\(id))"
+        let buffer = try DiskBuffer(options: options, report: { problem in
+            metrics.errorCounter("buffer").wrappingIncrement(ordering: .relaxed)
+            log.error("\(name): \(problem)")
+        })
+        metrics.diskBuffer.withLockedValue { gauges in
+            // Weakly: the metrics outlive a stopped output, which must let go of the directory's lock.
+            gauges = { [weak buffer] in
+                let stats = buffer?.stats ?? DiskBufferStats()
+                return DiskBufferGauges(bytes: stats.bytes, events: stats.events,
+                                        oldestAgeSeconds: Double(stats.oldestAge) / 1e9, written: stats.written,
+                                        replayed: stats.replayed, corrupt: stats.corrupt)
+            }
+        }
+        self.buffer = buffer
+        whenFull = config.whenFull
+    }
+}
+
+extension RemoteWriteOutput {
+    /// The inbox loop with a disk buffer, on any clock and transport: requests are batched and
+    /// encoded as with the memory buffer, then appended to the disk buffer
+    /// (`RemoteWriteDiskAppender`); a sender (`DiskBufferDelivery`) reads them back in order,
+    /// one lane per shard, delivers them and releases each once delivered or written off.
+    ///
+    /// When the inbox closes, what is batched is appended, the buffer closed, and the lanes
+    /// deliver what is left until they finish or the task is cancelled (`shutdown_timeout`);
+    /// then what is not delivered stays on disk for the next start, not counted as dropped.
+    static func run<T, C: Clock>(_ context: OutputContext, driver: DeliveryDriver<RemoteWriteStoredProtocol<T>, C>,
+                                 delivery: DeliveryOptions, disk: RemoteWriteDiskBuffer) async {
+        let buffer = disk.buffer
+        let lanes = DeliveryLanes(count: delivery.concurrency)
+        let log = RateLimitedLogger(logger: context.logger)
+        let kept = ManagedAtomicCounter()
+        let sender = Task {
+            await DiskBufferDelivery.run(
+                from: buffer, lanes: lanes,
+                read: { record in RemoteWriteRecord.read(record).map { ($0.payload, $0.shard) } },
+                unreadable: { record in
+                    context.metrics.dropCounter("buffer_corrupt").wrappingIncrement(by: record.events, ordering: .relaxed)
+                    log.error("\(driver.name): dropped a stored request of \(record.events) samples that does not decode")
+                },
+                failed: { error in
+                    context.metrics.errorCounter("buffer").wrappingIncrement(ordering: .relaxed)
+                    log.error("\(driver.name): stopped reading the disk buffer: \(error); what is unread stays there")
+                },
+                deliver: { payload in
+                    await driver.deliver(payload)
+                    let left = payload.eventCount - payload.progress.settled.load(ordering: .relaxed)
+                    guard Task.isCancelled, left > 0 else { return .settled }
+                    // The driver counted what it abandoned as dropped{shutdown}; it is kept on disk instead.
+                    context.metrics.dropCounter("shutdown").wrappingDecrement(by: left, ordering: .relaxed)
+                    kept.add(left)
+                    return .kept
+                })
+        }
+        await withTaskCancellationHandler {
+            await readInbox(context, disk: disk, delivery: delivery, name: driver.name, log: log)
+            buffer.close()
+            await sender.value
+        } onCancel: {
+            sender.cancel()
+            lanes.cancelAll()
+        }
+        buffer.close()
+        if kept.value > 0 {
+            log.warning("\(driver.name): \(kept.value) samples not delivered yet stay in \(buffer.options.directory) for the next start")
+        }
+    }
+
+    /// Batches and encodes the inbox into the disk buffer until it closes (or the task is cancelled).
+    private static func readInbox(_ context: OutputContext, disk: RemoteWriteDiskBuffer, delivery: DeliveryOptions,
+                                  name: String, log: RateLimitedLogger) async {
+        let appender = RemoteWriteDiskAppender(buffer: disk.buffer, whenFull: disk.whenFull, name: name,
+                                               metrics: context.metrics, log: log)
+        var shards = RemoteWriteShards(count: delivery.concurrency, limits: delivery.batch, holdsAcknowledgements: true) {
+            payload, shard in await appender.append(payload, shard: shard)
+        }
+        let unsupported = context.metrics.dropCounter("unsupported")
+        while true {
+            switch await context.inbox.next(deadline: shards.deadline) {
+            case .batch(let batch):
+                context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
+                context.metrics.receivedBytes.wrappingIncrement(by: batch.byteCount, ordering: .relaxed)
+                guard case .metrics(let metrics) = batch else {
+                    unsupported.wrappingIncrement(by: batch.count, ordering: .relaxed)
+                    log.error("\(name): dropped \(batch.count) log events: remote-write carries metrics only")
+                    batch.acknowledge(.dropped)
+                    continue
+                }
+                await shards.add(metrics, now: .now)
+                // The requests holding its samples hold its acknowledgements until they are stored.
+                batch.acknowledge(.delivered)
+            case .timeout:
+                await shards.flushDue(now: .now)
+            case .closed:
+                await shards.flushAll()
+                return
+            }
+        }
+    }
+}
+
+/// A counter shared by lane jobs.
+final class ManagedAtomicCounter: Sendable {
+    private let count = ManagedAtomic<Int>(0)
+    func add(_ n: Int) { count.wrappingIncrement(by: n, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
+}

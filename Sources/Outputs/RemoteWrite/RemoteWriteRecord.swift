@@ -1,0 +1,63 @@
+import Codecs
+import NIOCore
+
+/// How a remote-write request is kept in the disk buffer (`DiskBufferRecord`), and read back.
+///
+/// ```
+/// payload   the snappy-compressed WriteRequest, exactly the body that is sent
+/// metadata  01          format version
+///           varint      shard index: records of one shard go through one lane, in order
+///           varint      uncompressed protobuf size (checked against `max_bytes` and on read)
+/// events    the samples in the request
+/// ```
+/// Series and sample boundaries are not stored: `RemoteWriteReader` finds them from the
+/// protobuf's own length prefixes when a replayed request must be split (413) or
+/// dead-lettered (4xx), which is rare, and they can never disagree with the body.
+enum RemoteWriteRecord {
+    static let version: UInt8 = 1
+
+    /// The record of `payload`, sent on lane `shard`.
+    static func make(_ payload: RemoteWritePayload, shard: Int) -> DiskBufferRecord {
+        var metadata: [UInt8] = [version]
+        appendVarint(UInt64(shard), to: &metadata)
+        appendVarint(UInt64(payload.size), to: &metadata)
+        return DiskBufferRecord(events: payload.eventCount, payload: Array(buffer: payload.body), metadata: metadata)
+    }
+
+    /// The shard and the request of `record`; nil when the metadata is not this format or the
+    /// body does not decompress to a `WriteRequest` of the recorded size and sample count.
+    static func read(_ record: DiskBufferRecord) -> (shard: Int, payload: RemoteWriteStoredPayload)? {
+        var offset = 1
+        guard record.metadata.first == version,
+              let shard = varint(record.metadata, at: &offset), let size = varint(record.metadata, at: &offset),
+              offset == record.metadata.count, shard <= UInt64(Int32.max), size <= UInt64(Int32.max) else { return nil }
+        let body = ByteBuffer(bytes: record.payload)
+        guard let protobuf = Snappy.uncompress(body), protobuf.readableBytes == Int(size),
+              let reader = RemoteWriteReader(Array(buffer: protobuf)), reader.sampleCount == record.events else { return nil }
+        let payload = RemoteWriteStoredPayload(body: body, size: Int(size), eventCount: record.events,
+                                               progress: RemoteWriteStoredPayload.Progress())
+        return (Int(shard), payload)
+    }
+
+    static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(v))
+    }
+
+    private static func varint(_ bytes: [UInt8], at offset: inout Int) -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count, shift < 64 {
+            let byte = bytes[offset]
+            offset += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+        return nil
+    }
+}
