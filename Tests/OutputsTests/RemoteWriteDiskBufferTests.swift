@@ -49,7 +49,7 @@ final class RemoteWriteDiskBufferTests: XCTestCase {
         let run = try start(transport, batches: [], options: "concurrency: 1")
         try await waitUntil { run.finished }
         let bodies = transport.protobufs
-        XCTAssertEqual(bodies.count, 3, "the whole, then two halves")
+        guard bodies.count == 3 else { return XCTFail("\(bodies.count) requests: not the whole, then two halves") }
         XCTAssertEqual(bodies[1] + bodies[2], bodies[0], "the halves are slices of the stored protobuf, in order")
         XCTAssertEqual(transport.samples.count, 12)
         XCTAssertEqual(Set(transport.samples.dropFirst(6)), Set(transport.samples.prefix(6)))
@@ -100,6 +100,31 @@ final class RemoteWriteDiskBufferTests: XCTestCase {
         record.metadata[0] = 1
         record.events = 3
         XCTAssertNil(RemoteWriteRecord.read(record), "a sample count that disagrees with the body")
+    }
+
+    func testAStoredRequestSplitsInsideASeriesByItsSampleFields() throws {
+        var encoder = RemoteWriteEncoder()
+        let batches = (0..<3).map { batch(series: 1, time: 1000 + Int64($0)) }
+        let entries = (0..<3).map { RemoteWriteEntry(hash: 7, timestamp: 1000 + Int64($0), batch: UInt32($0), index: 0) }
+        let payload = RemoteWritePayload(batches: batches, entries: entries[...], encoder: &encoder)
+        let stored = try XCTUnwrap(RemoteWriteRecord.read(RemoteWriteRecord.make(payload, shard: 0))).payload
+        let part = stored.subset([0, 2])
+        XCTAssertEqual(part.eventCount, 2)
+        let protobuf = Array(buffer: try XCTUnwrap(Snappy.uncompress(part.body)))
+        XCTAssertEqual(protobuf.count, part.size)
+        let decoded = try XCTUnwrap(RemoteWriteReader(protobuf)?.metrics())
+        XCTAssertEqual((0..<decoded.count).map { decoded.records[$0].timestamp }, [1000, 1002])
+        XCTAssertEqual(decoded.labels(of: 1).map { "\(decoded.string($0.name))=\(decoded.string($0.value))" }, ["job=test", "series=0"])
+        var lines = ByteBuffer()
+        stored.writeEvents(into: &lines)
+        XCTAssertEqual(String(buffer: lines).split(separator: "\n").count, 3)
+    }
+
+    func testTheReaderRefusesWhatTheEncoderNeverWrites() {
+        XCTAssertNil(RemoteWriteReader([0x0A, 0x05, 0x0A]), "a length past the end")
+        XCTAssertNil(RemoteWriteReader([0x12, 0x00]), "a field other than timeseries")
+        XCTAssertNil(RemoteWriteReader([0x0A, 0x02, 0x1A, 0x00]), "a field other than labels and samples in a series")
+        XCTAssertEqual(RemoteWriteReader([])?.sampleCount, 0)
     }
 
     // MARK: Harness
