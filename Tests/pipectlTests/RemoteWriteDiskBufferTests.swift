@@ -51,6 +51,27 @@ final class RemoteWriteDiskBufferTests: XCTestCase {
         stop()
     }
 
+    func testRandomBytesOverTheMiddleOfASegmentLoseOnlyTheRecordsTheyHit() throws {
+        let run = try storeWithReceiverDown(tail: 0, maxEvents: 30)
+        let segments = try FileManager.default.contentsOfDirectory(atPath: run.buffer.path).filter { $0.hasSuffix(".seg") }.sorted()
+        let segment = run.buffer.appendingPathComponent(try XCTUnwrap(segments.last))
+        let handle = try FileHandle(forUpdating: segment)
+        let size = try handle.seekToEnd()
+        var generator = SystemRandomNumberGenerator()
+        try handle.seek(toOffset: size / 2)
+        try handle.write(contentsOf: Data((0..<48).map { _ in UInt8.random(in: 0...255, using: &generator) }))
+        try handle.close()
+        try startVictoriaMetrics(run)
+        pipectl = try PipectlProcess(["run", "p.yaml"], in: run.dir)
+        waitUntil("the damage counted", timeout: 30) { ((try? metric(run.apiPort, "pipectl_buffer_corrupt_records_total")) ?? 0) >= 1 }
+        // Every record but the one or two the bytes hit (30 samples each) arrives.
+        let stored = try waitForSeries(run, named: "disk_e2e", count: series - 60)
+        XCTAssertGreaterThanOrEqual(stored.count, series - 60)
+        XCTAssertLessThan(stored.count, series)
+        print("disk buffer e2e (random bytes mid-segment): \(stored.count) of \(series) series arrived")
+        stop()
+    }
+
     // MARK: Harness
 
     private struct Run {
@@ -63,7 +84,7 @@ final class RemoteWriteDiskBufferTests: XCTestCase {
 
     /// Writes `series` lines (and then `tail` more, in a later record), runs pipectl with
     /// VictoriaMetrics down until the disk buffer holds them all, then kills it with SIGKILL.
-    private func storeWithReceiverDown(tail: Int) throws -> Run {
+    private func storeWithReceiverDown(tail: Int, maxEvents: Int = 10_000) throws -> Run {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw XCTSkip("VictoriaMetrics is not installed at \(executable) (scripts/install-deps.sh installs it)")
         }
@@ -92,6 +113,7 @@ final class RemoteWriteDiskBufferTests: XCTestCase {
             inputs: [gauges]
             url: "http://127.0.0.1:\(run.vmPort)/api/v1/write"
             concurrency: 1
+            batch: { max_events: \(maxEvents) }
             retry: { initial_backoff: 50ms, max_backoff: 200ms }
             buffer: { type: disk, fsync: always }
         """.write(to: dir.appendingPathComponent("p.yaml"), atomically: true, encoding: .utf8)
