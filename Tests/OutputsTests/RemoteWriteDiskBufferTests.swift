@@ -84,6 +84,23 @@ final class RemoteWriteDiskBufferTests: XCTestCase {
         await run.stop()
     }
 
+    func testBlockWhenFullWaitsForRoomThenStoresEverything() async throws {
+        let transport = DiskTestTransport(down: true)
+        let acks = AckRecorder()
+        let batches = (0..<40).map { batch(series: 20, time: 1000 + Int64($0), acks: acks) }
+        let run = try start(transport, batches: batches, whenFull: .block, maxBytes: 4096,
+                            options: "batch: { max_events: 20 }\nconcurrency: 1")
+        try await waitUntil { transport.attempts > 3 }
+        let waiting = acks.statuses.count
+        XCTAssertLessThan(waiting, 40, "the loop waits for room instead of reading on")
+        XCTAssertLessThanOrEqual(run.disk.buffer.stats.bytes, 4096)
+        transport.setDown(false)
+        try await waitUntil { run.finished }
+        XCTAssertEqual(acks.statuses, Array(repeating: .delivered, count: 40))
+        XCTAssertEqual(Set(transport.samples).count, 800)
+        XCTAssertEqual(run.metrics.dropCounts.filter { $0.1 > 0 }.map(\.0), [])
+    }
+
     func testRecordMetadataRoundTripsAndRefusesOtherVersions() throws {
         var encoder = RemoteWriteEncoder()
         let b = batch(series: 2, time: 5)
@@ -245,6 +262,8 @@ private final class DiskTestTransport: DeliveryTransport {
                                            samples: [String], attempts: Int)>((false, [], [], [], 0))
 
     init(down: Bool) { state.withLockedValue { $0.down = down } }
+
+    func setDown(_ down: Bool) { state.withLockedValue { $0.down = down } }
 
     func script(_ results: [DeliveryResult<DeliveryHTTPResponse>]) { state.withLockedValue { $0.script = results } }
     var attempts: Int { state.withLockedValue { $0.attempts } }
