@@ -119,6 +119,17 @@ final class RemoteWriteConfigTests: XCTestCase {
                        ["outputs.rw.headers: 'authorization' conflicts with auth:; set one of them"])
     }
 
+    func testDiskBufferOptions() throws {
+        XCTAssertTrue(RemoteWriteOutputConfig.componentType.supportsDiskBuffer)
+        let outcome = load("url: http://127.0.0.1:8428/api/v1/write\nbuffer: { type: disk, max_size: 64MiB, fsync: always, when_full: drop_newest }")
+        XCTAssertEqual(outcome.errors.map(\.description), [])
+        let buffer = try XCTUnwrap(outcome.config?.component("rw")).buffer
+        XCTAssertEqual(buffer.kind, .disk)
+        XCTAssertEqual(buffer.diskMaxBytes, 64 << 20)
+        XCTAssertEqual(buffer.fsync, .always)
+        XCTAssertEqual(buffer.whenFull, .dropNewest)
+    }
+
     func testAcceptsOnlyMetrics() {
         XCTAssertEqual(errors("url: http://h/w", input: "sequence"),
                        ["outputs.rw.inputs: 'src' (sequence) produces logs but prometheus_remote_write 'rw' accepts only metrics"])
