@@ -16,6 +16,15 @@ final class DrainShutdownUnderLoadTests: XCTestCase {
     }
 
     func testEveryAcknowledgedFrameIsKeptAcrossASigtermUnderLoad() throws {
+        try stopUnderLoad(with: SIGTERM, expectedStatus: 0)
+    }
+
+    /// The same with `kill -9`: a 204 was only sent for frames the output had written.
+    func testEveryAcknowledgedFrameIsKeptAcrossAKill9UnderLoad() throws {
+        try stopUnderLoad(with: SIGKILL, expectedStatus: SIGKILL)
+    }
+
+    private func stopUnderLoad(with signal: Int32, expectedStatus: Int32) throws {
         _ = try Pipectl.binary()
         let dir = try temporaryDirectory(self)
         let port = try freeLoopbackPort()
@@ -73,9 +82,9 @@ final class DrainShutdownUnderLoadTests: XCTestCase {
             }
         }
         waitUntil("load is flowing") { answered.withLockedValue { $0 } >= 600 }
-        process.signal(SIGTERM)
+        process.signal(signal)
         let result = process.wait(timeout: 10)
-        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.status, expectedStatus, result.stderr)
         XCTAssertEqual(senders.wait(timeout: .now() + 30), .success)
         XCTAssertEqual(reader.wait(timeout: .now() + 30), .success)
 
