@@ -86,8 +86,14 @@ package struct DeliveryDriver<P: DeliveryProtocol, C: Clock>: Sendable where C.D
         var isRetrying = false
     }
 
-    /// Delivers `payload`, retrying and splitting as needed; returns when nothing of it is left.
-    package func deliver(_ payload: P.Payload) async {
+    /// What becomes of events a cancelled delivery leaves: counted as `dropped{shutdown}`
+    /// (memory buffers), or kept by the caller (a disk buffer keeps the record for the next start).
+    package enum Abandoned: Sendable { case dropped, kept }
+
+    /// Delivers `payload`, retrying and splitting as needed; returns when nothing of it is left,
+    /// or when cancelled, with the number of events it left undelivered (0 when none).
+    @discardableResult
+    package func deliver(_ payload: P.Payload, abandoned: Abandoned = .dropped) async -> Int {
         var stack = [payload]  // last is next; halves go on in reverse so the first half goes first
         while let piece = stack.popLast() {
             if piece.size > maxRequestSize, let (first, second) = piece.split() {
@@ -106,12 +112,15 @@ package struct DeliveryDriver<P: DeliveryProtocol, C: Clock>: Sendable where C.D
                     writeOff(left, failure, reason: "rejected")
                 }
             case .cancelled(let left):
-                let abandoned = stack.reduce(left) { $0 + $1.eventCount }
-                metrics.dropCounter("shutdown").wrappingIncrement(by: abandoned, ordering: .relaxed)
-                log.error("\(name): stopped before delivering \(abandoned) events to \(transport.endpoint)")
-                return
+                let undelivered = stack.reduce(left) { $0 + $1.eventCount }
+                if abandoned == .dropped {
+                    metrics.dropCounter("shutdown").wrappingIncrement(by: undelivered, ordering: .relaxed)
+                    log.error("\(name): stopped before delivering \(undelivered) events to \(transport.endpoint)")
+                }
+                return undelivered
             }
         }
+        return 0
     }
 
     /// Sends `first` (then what is left of it) until it is delivered, refused or the retry budget is spent.

@@ -59,11 +59,9 @@ extension RemoteWriteOutput {
                     log.error("\(driver.name): stopped reading the disk buffer: \(error); what is unread stays there")
                 },
                 deliver: { payload in
-                    await driver.deliver(payload)
-                    let left = payload.eventCount - payload.progress.settled.load(ordering: .relaxed)
-                    guard Task.isCancelled, left > 0 else { return .settled }
-                    // The driver counted what it abandoned as dropped{shutdown}; it is kept on disk instead.
-                    context.metrics.dropCounter("shutdown").wrappingDecrement(by: left, ordering: .relaxed)
+                    // Cut short by shutdown, the record stays on disk: kept, not dropped.
+                    let left = await driver.deliver(payload, abandoned: .kept)
+                    guard left > 0 else { return .settled }
                     kept.add(left)
                     return .kept
                 })

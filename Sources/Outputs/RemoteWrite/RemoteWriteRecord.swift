@@ -34,8 +34,7 @@ enum RemoteWriteRecord {
         let body = ByteBuffer(bytes: record.payload)
         guard let protobuf = Snappy.uncompress(body), protobuf.readableBytes == Int(size),
               let reader = RemoteWriteReader(Array(buffer: protobuf)), reader.sampleCount == record.events else { return nil }
-        let payload = RemoteWriteStoredPayload(body: body, size: Int(size), eventCount: record.events,
-                                               progress: RemoteWriteStoredPayload.Progress())
+        let payload = RemoteWriteStoredPayload(body: body, size: Int(size), eventCount: record.events)
         return (Int(shard), payload)
     }
 

@@ -1,4 +1,3 @@
-import Atomics
 import Codecs
 import NIOCore
 import Pipeline
@@ -10,18 +9,11 @@ import Pipeline
 /// protobuf at series and sample fields (`RemoteWriteReader`) and compresses the slice, so a
 /// 413 splits a replayed request; `writeEvents` decodes the samples for the dead-letter file.
 struct RemoteWriteStoredPayload: DeliveryPayload {
-    /// Events of the record settled (delivered or written off), shared by every part of it, so
-    /// the sender knows, after a shutdown cut delivery short, how much the driver abandoned.
-    final class Progress: Sendable {
-        let settled = ManagedAtomic<Int>(0)
-    }
-
     /// The snappy-compressed `WriteRequest`.
     let body: ByteBuffer
     /// The uncompressed protobuf size.
     let size: Int
     let eventCount: Int
-    let progress: Progress
 
     /// The protobuf, scanned; nil when the body is damaged (`RemoteWriteRecord.read` checked it).
     private func reader() -> RemoteWriteReader? {
@@ -35,7 +27,7 @@ struct RemoteWriteStoredPayload: DeliveryPayload {
         let protobuf = ByteBuffer(bytes: reader.subset(items))
         var body = ByteBufferAllocator().buffer(capacity: 0)
         Snappy.compress(protobuf, into: &body)
-        return RemoteWriteStoredPayload(body: body, size: protobuf.readableBytes, eventCount: items.count, progress: progress)
+        return RemoteWriteStoredPayload(body: body, size: protobuf.readableBytes, eventCount: items.count)
     }
 
     /// The samples as NDJSON metric lines, in request order, of kind `gauge` (the wire has no kind).
