@@ -25,3 +25,7 @@ if hot.allocationsPerEvent > 0.01 {
     print("FAIL: hot path makes \(hot.allocationsPerEvent) allocations per event (want < 0.01, i.e. per batch only)")
     exit(1)
 }
+// Remote-write through a memory vs a disk buffer into a local 204 receiver (issue 7).
+for line in RemoteWriteBufferBenchmark.lines(try await RemoteWriteBufferBenchmark.run(samples: 1_000_000 / divisor)) {
+    print(line)
+}
