@@ -142,6 +142,14 @@ final class RemoteWriteDiskBufferTests: XCTestCase {
         XCTAssertNil(RemoteWriteReader([0x12, 0x00]), "a field other than timeseries")
         XCTAssertNil(RemoteWriteReader([0x0A, 0x02, 0x1A, 0x00]), "a field other than labels and samples in a series")
         XCTAssertEqual(RemoteWriteReader([])?.sampleCount, 0)
+        // The allocation-free count a stored record is checked with agrees with the full scan.
+        for bad in [[0x0A, 0x05, 0x0A], [0x12, 0x00], [0x0A, 0x02, 0x1A, 0x00], [0x0A, 0x04, 0x12, 0x00, 0x0A, 0x00]] as [[UInt8]] {
+            XCTAssertNil(RemoteWriteReader.sampleCount(bad), "\(bad)")
+            XCTAssertNil(RemoteWriteReader(bad), "\(bad)")
+        }
+        let good: [UInt8] = [0x0A, 0x06, 0x0A, 0x00, 0x12, 0x00, 0x12, 0x00, 0x0A, 0x02, 0x12, 0x00]
+        XCTAssertEqual(RemoteWriteReader.sampleCount(good), 3)
+        XCTAssertEqual(RemoteWriteReader(good)?.sampleCount, 3)
     }
 
     // MARK: Harness

@@ -35,6 +35,26 @@ struct RemoteWriteReader {
     /// Samples in the request.
     var sampleCount: Int { series.reduce(0) { $0 + $1.samples.count } }
 
+    /// The samples in `bytes`, checked as `init?` checks them but without indexing every
+    /// series (no allocation): what reading a stored record back costs per sample.
+    static func sampleCount(_ bytes: [UInt8]) -> Int? {
+        var offset = 0, count = 0
+        while offset < bytes.count {
+            guard let (field, body) = Self.field(bytes, at: &offset, end: bytes.count), field == 0x0A else { return nil }
+            var inner = body.lowerBound, samples = 0
+            while inner < body.upperBound {
+                guard let (tag, _) = Self.field(bytes, at: &inner, end: body.upperBound) else { return nil }
+                switch tag {
+                case 0x0A where samples == 0: continue
+                case 0x12: samples += 1
+                default: return nil
+                }
+            }
+            count += samples
+        }
+        return count
+    }
+
     private static func series(_ bytes: [UInt8], _ range: Range<Int>) -> Series? {
         var offset = range.lowerBound
         var labelsEnd = offset

@@ -33,7 +33,7 @@ enum RemoteWriteRecord {
               offset == record.metadata.count, shard <= UInt64(Int32.max), size <= UInt64(Int32.max) else { return nil }
         let body = ByteBuffer(bytes: record.payload)
         guard let protobuf = Snappy.uncompress(body), protobuf.readableBytes == Int(size),
-              let reader = RemoteWriteReader(Array(buffer: protobuf)), reader.sampleCount == record.events else { return nil }
+              RemoteWriteReader.sampleCount(Array(buffer: protobuf)) == record.events else { return nil }
         let payload = RemoteWriteStoredPayload(body: body, size: Int(size), eventCount: record.events)
         return (Int(shard), payload)
     }
