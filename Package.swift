@@ -64,7 +64,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "PipelineTesting",
-            dependencies: ["Pipeline", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["Pipeline", "Codecs", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         .executableTarget(
             name: "pipectl",

@@ -1,3 +1,5 @@
+import Codecs
+
 /// Feeds a stream decoder the same bytes all at once, byte by byte and in random chunks, and
 /// checks that every feeding decodes to the same items.
 ///
@@ -74,20 +76,5 @@ public struct DecoderVerifier: Sendable {
         guard expected.count != got.count else { return nil }
         let extra = expected.count > got.count ? "missing \(expected[got.count])" : "extra \(got[expected.count])"
         return "\(got.count) items instead of \(expected.count): \(extra)"
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, deterministic pseudo-random generator.
-private struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,5 @@
+import Codecs
+
 /// Deterministic Heroku-style log lines: 60% router, 20% runtime metrics, 20% app lines.
 ///
 /// A pool of lines is rendered once from `seed` (SplitMix64); the stream is the pool in
@@ -76,23 +78,7 @@ struct DemoLineGenerator {
     }
 }
 
-/// SplitMix64: a tiny, fast, deterministic pseudo-random generator.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in `0..<bound`.
-    mutating func next(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
+extension SplitMix64 {
     /// `count` lowercase hex digits.
     mutating func hex(_ count: Int) -> String {
         let digits = Array("0123456789abcdef")

@@ -88,28 +88,7 @@ extension RemoteWriteOutput {
         var shards = RemoteWriteShards(count: delivery.concurrency, limits: delivery.batch, holdsAcknowledgements: true) {
             payload, shard in await appender.append(payload, shard: shard)
         }
-        let unsupported = context.metrics.dropCounter("unsupported")
-        while true {
-            switch await context.inbox.next(deadline: shards.deadline) {
-            case .batch(let batch):
-                context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
-                context.metrics.receivedBytes.wrappingIncrement(by: batch.byteCount, ordering: .relaxed)
-                guard case .metrics(let metrics) = batch else {
-                    unsupported.wrappingIncrement(by: batch.count, ordering: .relaxed)
-                    log.error("\(name): dropped \(batch.count) log events: remote-write carries metrics only")
-                    batch.acknowledge(.dropped)
-                    continue
-                }
-                await shards.add(metrics, now: .now)
-                // The requests holding its samples hold its acknowledgements until they are stored.
-                batch.acknowledge(.delivered)
-            case .timeout:
-                await shards.flushDue(now: .now)
-            case .closed:
-                await shards.flushAll()
-                return
-            }
-        }
+        await consumeInbox(context, into: &shards, name: name, log: log)
     }
 }
 
