@@ -50,7 +50,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "Transforms",
-            dependencies: ["Pipeline", "Codecs", .product(name: "NIOCore", package: "swift-nio"),
+            dependencies: ["Pipeline", "Codecs", "CPCRE2", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Atomics", package: "swift-atomics"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),

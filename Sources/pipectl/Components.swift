@@ -17,6 +17,7 @@ enum Components {
         L2metTransformConfig.componentType,
         LogfmtTransformConfig.componentType,
         LogToMetricTransformConfig.componentType,
+        RegexTransformConfig.componentType,
         // Outputs
         BlackholeOutputConfig.componentType,
         FileOutputConfig.componentType,
