@@ -9,6 +9,9 @@
 ///   the zone BSD timestamps are read in, since they carry none.
 /// - A line without `<PRI>` is an error unless `defaultPriority` is set (rsyslog uses 13,
 ///   user.notice); default nil, so garbage is reported rather than passed on as a message.
+/// - Only `<PRI>1 ` means RFC 5424, so in `parse` another version (`<13>2 …`) reads as an RFC 3164
+///   line and fails on its timestamp; `parse5424` reports `badVersion`.
+/// - Timestamps past 2262 (the end of Int64 nanoseconds) are `badTimestamp`, not a crash.
 public struct SyslogParser: Sendable {
     public var now: Int64
     public var timeZoneOffsetMinutes: Int
