@@ -179,3 +179,38 @@ final class RegexTransformTests: XCTestCase {
         XCTAssertEqual(copies("after"), 0)
     }
 }
+
+/// The PCRE2 wrapper on its own: JIT and the interpreter agree, and each honours its limits.
+final class RegexProgramTests: XCTestCase {
+    func testJITIsUsedAndTheInterpreterFallbackMatchesTheSame() throws {
+        let jit = try RegexProgram("(?<k>\\w+)=(?<v>\\d+)", matchLimit: 100_000, depthLimit: 10_000)
+        let interpreted = try RegexProgram("(?<k>\\w+)=(?<v>\\d+)", matchLimit: 100_000, depthLimit: 10_000, useJIT: false)
+        XCTAssertTrue(jit.jit, "PCRE2 on this machine has JIT")
+        XCTAssertFalse(interpreted.jit)
+        for program in [jit, interpreted] {
+            let outcome = Array("x status=200".utf8).withUnsafeBytes { program.match($0) }
+            XCTAssertEqual(outcome, .matched)
+            XCTAssertEqual(program.groups.map(\.name), ["k", "v"])
+            XCTAssertEqual(program.range(of: 1), 2..<8)
+            XCTAssertEqual(program.range(of: 2), 9..<12)
+            XCTAssertEqual(Array("nothing".utf8).withUnsafeBytes { program.match($0) }, .noMatch)
+            XCTAssertEqual(UnsafeRawBufferPointer(start: nil, count: 0).withUnsafeBytes { program.match($0) }, .noMatch)
+        }
+    }
+
+    func testBothPathsStopPathologicalBacktracking() throws {
+        let line = Array((String(repeating: "a", count: 5_000) + "b").utf8)
+        for useJIT in [true, false] {
+            let program = try RegexProgram("^(?<a>(a+)+)$", matchLimit: 100_000, depthLimit: 10_000, useJIT: useJIT)
+            XCTAssertEqual(line.withUnsafeBytes { program.match($0) }, .limitHit, "useJIT: \(useJIT)")
+        }
+    }
+
+    func testDurationAndSizeRejectMalformedNumbers() {
+        for text in ["1.2.3", "1-2ms", "ms", "12 ms", ""] {
+            XCTAssertNil(Array(text.utf8).withUnsafeBytes { RegexFieldType.duration.convert($0) }, text)
+        }
+        XCTAssertEqual(Array("-5ms".utf8).withUnsafeBytes { RegexFieldType.duration.convert($0) }, .double(-0.005))
+        XCTAssertEqual(Array("2KiB".utf8).withUnsafeBytes { RegexFieldType.size.convert($0) }, .int(2048))
+    }
+}

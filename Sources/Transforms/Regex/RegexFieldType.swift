@@ -77,8 +77,13 @@ enum RegexFieldType: String, CaseIterable {
         guard !bytes.isEmpty, let parsed = NumberWithUnit.parse(bytes, allowNegative: true) else { return nil }
         // The number must run up to the unit: `1.2.3` or `12 ms` are not values.
         let numberEnd = parsed.unit.isEmpty ? bytes.count : parsed.unit.lowerBound
-        for b in bytes[0..<numberEnd] where !(b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
-                                               || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))) { return nil }
+        var dots = 0
+        for (k, b) in bytes[0..<numberEnd].enumerated() {
+            if b == UInt8(ascii: ".") { dots += 1; continue }
+            if b == UInt8(ascii: "-"), k == 0 { continue }
+            guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { return nil }
+        }
+        guard dots <= 1 else { return nil }
         guard parsed.unit.isEmpty || parsed.unit.upperBound == bytes.count else { return nil }
         let unit = UnsafeRawBufferPointer(rebasing: bytes[parsed.unit])
         switch UnitConversion.classify(unit) {

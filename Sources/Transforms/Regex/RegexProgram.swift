@@ -36,7 +36,8 @@ final class RegexProgram: @unchecked Sendable {
     }
 
     /// Compiles `pattern`; throws PCRE2's message and error offset when it does not compile.
-    init(_ pattern: String, matchLimit: Int, depthLimit: Int) throws(CompileError) {
+    /// `useJIT: false` forces the interpreter (tests of the fallback path).
+    init(_ pattern: String, matchLimit: Int, depthLimit: Int, useJIT: Bool = true) throws(CompileError) {
         var errorCode: Int32 = 0
         var errorOffset = 0
         let compiled = pattern.utf8CString.withUnsafeBufferPointer { p in
@@ -49,7 +50,7 @@ final class RegexProgram: @unchecked Sendable {
         }
         code = compiled
         self.pattern = pattern
-        jit = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
+        jit = useJIT && pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
         matchData = pcre2_match_data_create_from_pattern_8(compiled, nil)
         matchContext = pcre2_match_context_create_8(nil)
         pcre2_set_match_limit_8(matchContext, UInt32(clamping: matchLimit))
