@@ -5,7 +5,7 @@
 ///
 /// Inside a PARAM-VALUE, `\"`, `\\` and `\]` are escapes (RFC 5424 §6.3.3); values are returned raw,
 /// escapes still in, and `unescaped(_:in:)` resolves them off the hot path.
-public struct SyslogStructuredData {
+public enum SyslogStructuredData {
     /// Checks the SD elements starting at `start` (a `[`) and returns the index just past the last `]`.
     static func validate(_ bytes: UnsafeRawBufferPointer, from start: Int, end: Int) -> Result<Int, SyslogParseError> {
         var i = start
