@@ -120,6 +120,10 @@ public enum RFC3339 {
         guard i == n else { return nil }
         let days = daysSinceEpoch(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return seconds * 1_000_000_000 + nanos
+        // Years past 2262 (or before 1677) do not fit Unix nanoseconds in an Int64: not a time we can carry.
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return nil }
+        let (total, overflowAdding) = scaled.addingReportingOverflow(nanos)
+        return overflowAdding ? nil : total
     }
 }

@@ -38,6 +38,14 @@ final class RFC3339Tests: XCTestCase {
         }
     }
 
+    /// Years outside what Int64 nanoseconds can carry are refused, not a trap.
+    func testParseOutOfRangeYearsIsNil() {
+        XCTAssertNil(parse("2263-01-01T00:00:00Z"))
+        XCTAssertNil(parse("9999-12-31T23:59:59.999999999Z"))
+        XCTAssertNil(parse("0001-01-01T00:00:00Z"))
+        XCTAssertNotNil(parse("2262-04-11T00:00:00Z"))
+    }
+
     func testParseOffsets() {
         let utc = parse("2024-05-01T00:00:00Z")
         XCTAssertEqual(utc, 1_714_521_600 * second)
