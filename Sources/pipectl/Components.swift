@@ -12,6 +12,7 @@ enum Components {
         HerokuDrainInputConfig.componentType,
         InternalMetricsInputConfig.componentType,
         StdinInputConfig.componentType,
+        SyslogInputConfig.componentType,
         // Transforms
         FilterTransformConfig.componentType,
         L2metTransformConfig.componentType,

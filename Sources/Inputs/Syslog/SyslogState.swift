@@ -1,0 +1,39 @@
+import Atomics
+import NIOCore
+import Pipeline
+
+/// What every syslog socket and connection shares, on whichever event loop it runs.
+final class SyslogState: Sendable {
+    let config: SyslogInputConfig
+    let writer: SyslogEventWriter
+    let metrics: ComponentMetrics
+    let log: RateLimitedLogger
+    let connections = ManagedAtomic<Int>(0)
+
+    let parseErrors: ManagedAtomic<Int>
+    let tooLarge: ManagedAtomic<Int>
+    let refusedConnections: ManagedAtomic<Int>
+    let bufferFull: ManagedAtomic<Int>
+
+    init(config: SyslogInputConfig, metrics: ComponentMetrics, log: RateLimitedLogger) {
+        self.config = config
+        self.writer = SyslogEventWriter(timeZoneOffsetMinutes: config.timeZoneOffsetMinutes)
+        self.metrics = metrics
+        self.log = log
+        parseErrors = metrics.errorCounter("parse")
+        tooLarge = metrics.errorCounter("too_large")
+        refusedConnections = metrics.errorCounter("connection_refused")
+        bufferFull = metrics.dropCounter("buffer_full")
+    }
+}
+
+/// One event loop's producer lane. Touched only on `loop`, the lane's single producer.
+final class SyslogLane: @unchecked Sendable {
+    let loop: any EventLoop
+    /// Set when `run` starts; until then nothing is emitted.
+    var emitter: EmitterLane?
+    /// Set at shutdown: nothing more is emitted.
+    var stopping = false
+
+    init(loop: any EventLoop) { self.loop = loop }
+}
