@@ -119,6 +119,22 @@ final class SyslogInputTests: XCTestCase {
         XCTAssertEqual(pipeline.metrics("in").errorCounter("parse").load(ordering: .relaxed), 1)
     }
 
+    func testUDPDropsAndCountsWhenDownstreamIsFull() async throws {
+        let stuck = CapturingOutput(paused: true)
+        let (pipeline, port) = try await Self.start(self, mode: "udp", output: stuck, outBuffer: "{ max_events: 3 }")
+        let metrics = pipeline.metrics("in"), dropped = metrics.dropCounter("buffer_full")
+        try await eventually("a batch queued") {
+            try? SyslogTestSocket.sendUDP(port: port, Array("<13>1 - - - - - - queued".utf8))
+            return metrics.receivedEvents.load(ordering: .relaxed) > 0
+        }
+        try await eventually("datagrams dropped") {
+            try? SyslogTestSocket.sendUDP(port: port, Array("<13>1 - - - - - - full".utf8))
+            return dropped.load(ordering: .relaxed) > 0
+        }
+        stuck.resume()
+        try await eventually("what was queued arrives") { stuck.eventCount > 0 }
+    }
+
     func testUDPDatagramOverTheLimitIsDroppedAndCounted() async throws {
         let (pipeline, port) = try await Self.start(self, mode: "udp", ", max_message_bytes: 64")
         try await Self.awaitUDPReady(pipeline, port: port)

@@ -97,4 +97,13 @@ final class SyslogTCPInputTests: XCTestCase {
         XCTAssertEqual(stuck.messages, (0..<count).map { "message \($0) \(padding)" })
         XCTAssertEqual(metrics.dropCounts.map(\.1).reduce(0, +), 0)
     }
+
+    func testAnIdleConnectionIsClosed() async throws {
+        let (_, port) = try await SyslogInputTests.start(self, mode: "tcp", ", idle_timeout: 1s")
+        let fd = try SyslogTestSocket.connectTCP(port: port)
+        defer { close(fd) }
+        // The socket's 10 s receive timeout bounds the wait; 0 is the input closing it.
+        var byte: UInt8 = 0
+        XCTAssertEqual(read(fd, &byte, 1), 0, "closed by the input")
+    }
 }

@@ -47,7 +47,7 @@ final class SyslogUDPHandler: ChannelInboundHandler {
         var slot: EventBatch? = .logs(batch)
         batch = LogBatch(capacity: 64, bytesPerEvent: 320)
         guard !lane.stopping, let emitter = lane.emitter else {
-            state.bufferFull.wrappingIncrement(by: count, ordering: .relaxed)
+            state.metrics.dropCounter(lane.stopping ? "shutdown" : "not_running").wrappingIncrement(by: count, ordering: .relaxed)
             return
         }
         if emitter.tryEmit(&slot) {
