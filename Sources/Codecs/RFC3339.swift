@@ -72,6 +72,16 @@ public enum RFC3339 {
     /// Parses an RFC 3339 timestamp (`2024-05-01T00:00:00.001000+00:00`, `...Z`) to Unix nanoseconds.
     /// Returns nil for anything else; fractional digits beyond nine are ignored.
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        parseKeepingOffset(bytes)?.nanoseconds
+    }
+
+    /// Parses an RFC 3339 timestamp, keeping the UTC offset it was written in (minutes east).
+    ///
+    ///     YYYY-MM-DD T hh:mm:ss [.frac] (Z | ±hh:mm)
+    ///
+    /// Lower-case `t`/`z` are accepted; up to nine fraction digits are kept, more ignored. Years
+    /// whose nanoseconds do not fit an Int64 (past 2262, before 1677) are nil, not a trap.
+    public static func parseKeepingOffset(_ bytes: UnsafeRawBufferPointer) -> (nanoseconds: Int64, offsetMinutes: Int)? {
         let n = bytes.count
         guard n >= 20 else { return nil }
         func digits(_ at: Int, _ count: Int) -> Int64? {
@@ -105,25 +115,24 @@ public enum RFC3339 {
             guard i > start else { return nil }
         }
         guard i < n else { return nil }
-        var offsetSeconds: Int64 = 0
+        var offset: Int64 = 0
         switch bytes[i] {
         case UInt8(ascii: "Z"), UInt8(ascii: "z"):
             i += 1
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             guard i + 6 <= n, let oh = digits(i + 1, 2), bytes[i + 3] == UInt8(ascii: ":"),
-                  let om = digits(i + 4, 2) else { return nil }
-            offsetSeconds = (oh * 3600 + om * 60) * (bytes[i] == UInt8(ascii: "+") ? 1 : -1)
+                  let om = digits(i + 4, 2), oh < 24, om < 60 else { return nil }
+            offset = (oh * 60 + om) * (bytes[i] == UInt8(ascii: "+") ? 1 : -1)
             i += 6
         default:
             return nil
         }
         guard i == n else { return nil }
         let days = daysSinceEpoch(year: year, month: month, day: day)
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        // Years past 2262 (or before 1677) do not fit Unix nanoseconds in an Int64: not a time we can carry.
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset * 60
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow else { return nil }
         let (total, overflowAdding) = scaled.addingReportingOverflow(nanos)
-        return overflowAdding ? nil : total
+        return overflowAdding ? nil : (total, Int(offset))
     }
 }

@@ -6,64 +6,12 @@ enum SyslogTimestamp {
         var offsetMinutes: Int16
     }
 
-    /// `2026-11-29T18:00:00.123456+01:00` (also `Z`, lowercase `t`/`z`), keeping the offset.
-    ///
-    ///     YYYY-MM-DD T hh:mm:ss [.frac] (Z | ±hh:mm)
-    ///
-    /// RFC 5424 allows six fraction digits; up to nine are kept (more are ignored), as `RFC3339.parse` does.
+    /// `2026-11-29T18:00:00.123456+01:00` (also `Z`, lowercase `t`/`z`) in `range`, keeping the
+    /// offset (`RFC3339.parseKeepingOffset`).
     static func rfc3339(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Parsed? {
-        let b = range.lowerBound, n = range.upperBound
-        guard n - b >= 20 else { return nil }
-        func digits(_ at: Int, _ count: Int) -> Int64? {
-            var v: Int64 = 0
-            for k in (b + at)..<(b + at + count) {
-                let d = bytes[k] &- 48
-                guard d < 10 else { return nil }
-                v = v * 10 + Int64(d)
-            }
-            return v
+        RFC3339.parseKeepingOffset(UnsafeRawBufferPointer(rebasing: bytes[range])).map {
+            Parsed(nanoseconds: $0.nanoseconds, offsetMinutes: Int16($0.offsetMinutes))
         }
-        guard let year = digits(0, 4), bytes[b + 4] == UInt8(ascii: "-"),
-              let month = digits(5, 2), bytes[b + 7] == UInt8(ascii: "-"),
-              let day = digits(8, 2), bytes[b + 10] | 0x20 == UInt8(ascii: "t"),
-              let hour = digits(11, 2), bytes[b + 13] == UInt8(ascii: ":"),
-              let minute = digits(14, 2), bytes[b + 16] == UInt8(ascii: ":"),
-              let second = digits(17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
-        else { return nil }
-        var i = b + 19
-        var nanos: Int64 = 0
-        if i < n, bytes[i] == UInt8(ascii: ".") {
-            i += 1
-            var scale: Int64 = 100_000_000
-            let start = i
-            while i < n, bytes[i] &- 48 < 10 {
-                nanos += Int64(bytes[i] &- 48) * scale
-                scale /= 10
-                i += 1
-            }
-            guard i > start else { return nil }
-        }
-        guard i < n else { return nil }
-        var offset: Int64 = 0
-        switch bytes[i] {
-        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
-            i += 1
-        case UInt8(ascii: "+"), UInt8(ascii: "-"):
-            guard i + 6 <= n, let oh = digits(i + 1 - b, 2), bytes[i + 3] == UInt8(ascii: ":"),
-                  let om = digits(i + 4 - b, 2), oh < 24, om < 60 else { return nil }
-            offset = (oh * 60 + om) * (bytes[i] == UInt8(ascii: "+") ? 1 : -1)
-            i += 6
-        default:
-            return nil
-        }
-        guard i == n else { return nil }
-        let days = RFC3339.daysSinceEpoch(year: year, month: month, day: day)
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset * 60
-        // Int64 nanoseconds end in 2262: a later (or damaged) year is not a timestamp we can carry.
-        let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow, ns <= Int64.max - nanos else { return nil }
-        return Parsed(nanoseconds: ns + nanos, offsetMinutes: Int16(offset))
     }
 
     /// A BSD timestamp at `start`; returns it and the index just past it.

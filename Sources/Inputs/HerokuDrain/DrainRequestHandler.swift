@@ -13,7 +13,7 @@ final class DrainRequestHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias OutboundOut = HTTPServerResponsePart
 
     let state: DrainState
-    private let lane: DrainLane
+    private let lane: InputLane
     /// Set when the connection opened over `max_connections`: its request gets a 503.
     private var overLimit = false
     private var head: HTTPRequestHead?
@@ -26,7 +26,7 @@ final class DrainRequestHandler: ChannelInboundHandler, @unchecked Sendable {
     /// The request waiting for its acknowledgement (`acknowledgements: true`).
     var awaiting: (number: Int, head: HTTPRequestHead, timeout: Scheduled<Void>)?
 
-    init(state: DrainState, lane: DrainLane) {
+    init(state: DrainState, lane: InputLane) {
         self.state = state
         self.lane = lane
     }

@@ -34,15 +34,3 @@ final class DrainState: Sendable {
         log.warning("refused drain request with \(status): \(why)")
     }
 }
-
-/// One event loop's share of the drain: its producer lane. Touched only on `loop`, which
-/// makes that loop the single producer of the lane's downstream rings.
-final class DrainLane: @unchecked Sendable {
-    let loop: any EventLoop
-    /// Set when `run` starts; until then requests are answered 503.
-    var emitter: EmitterLane?
-    /// Set at shutdown: requests are answered 503 so logplex retries elsewhere or later.
-    var stopping = false
-
-    init(loop: any EventLoop) { self.loop = loop }
-}

@@ -15,8 +15,7 @@ import Pipeline
 final class HerokuDrainInput: InputStage, @unchecked Sendable {
     private let config: HerokuDrainInputConfig
     private let state: DrainState
-    private let group: MultiThreadedEventLoopGroup
-    private let lanes: [DrainLane]
+    private let loops: InputEventLoops
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
     private let logger: Logger
 
@@ -24,20 +23,17 @@ final class HerokuDrainInput: InputStage, @unchecked Sendable {
         self.config = config
         self.logger = logger
         state = DrainState(config: config, metrics: metrics, log: RateLimitedLogger(logger: logger))
-        group = MultiThreadedEventLoopGroup(numberOfThreads: config.producerLanes)
-        lanes = group.makeIterator().map { DrainLane(loop: $0) }
+        loops = InputEventLoops(count: config.producerLanes)
     }
-
-    deinit { group.shutdownGracefully { _ in } }
 
     /// The bound port (after `prepare`), for tests using port 0.
     var boundPort: Int? { channel.withLockedValue { $0?.localAddress?.port } }
 
     func prepare() async throws {
         let tls = try makeTLSContext()
-        let state = self.state, lanes = self.lanes
+        let state = self.state, loops = self.loops
         let idle = TimeAmount.nanoseconds(config.idleTimeout.nanoseconds)
-        let bootstrap = ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: loops.group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -45,7 +41,7 @@ final class HerokuDrainInput: InputStage, @unchecked Sendable {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle))
-                    let lane = lanes.first { $0.loop === channel.eventLoop }!
+                    let lane = loops.lane(for: channel.eventLoop)
                     try channel.pipeline.syncOperations.addHandler(DrainRequestHandler(state: state, lane: lane))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
@@ -62,19 +58,9 @@ final class HerokuDrainInput: InputStage, @unchecked Sendable {
     }
 
     func run(_ context: InputContext) async throws {
-        precondition(context.emitter.lanes.count == lanes.count, "BUG: the drain has \(lanes.count) event loops but \(context.emitter.lanes.count) lanes")
-        for (index, lane) in lanes.enumerated() {
-            let emitter = context.emitter.lane(index)
-            try await lane.loop.submit { lane.emitter = emitter }.get()
-        }
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(3600))
-        }
-        // From here on requests get 503; the barrier on every loop makes sure no request is
-        // still emitting when the core closes the downstream rings after `run` returns.
-        for lane in lanes { try await lane.loop.submit { lane.stopping = true }.get() }
-        try? await channel.withLockedValue { $0 }?.close()
-        for lane in lanes { try await lane.loop.submit {}.get() }
+        // From the stop on, requests get 503 (`InputLane.stopping`).
+        let channel = self.channel
+        try await loops.run(context, name: "the drain") { channel.withLockedValue { $0 } }
     }
 
     private func makeTLSContext() throws -> NIOSSLContext? {

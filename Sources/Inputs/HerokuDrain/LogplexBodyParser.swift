@@ -79,25 +79,11 @@ public struct LogplexBodyParser: Sendable {
 
     private func append(_ m: SyslogMessage, _ frame: UnsafeRawBufferPointer, _ shared: SharedSpans, _ now: Int64,
                         into batch: inout LogBatch) {
-        let i = batch.append(timestamp: m.timestamp ?? now, message: UnsafeRawBufferPointer(rebasing: frame[m.message]))
-        batch.appendField(i, .known(.facility), .int(Int64(m.facility)))
-        batch.appendField(i, .known(.severity), .int(Int64(m.severity)))
-        func put(_ key: KnownField, _ range: Range<Int>) {
-            guard !range.isEmpty else { return }
-            batch.appendField(i, .known(key), .bytes(batch.store(UnsafeRawBufferPointer(rebasing: frame[range]))))
-        }
-        put(.hostname, m.hostname)
-        put(.appname, m.appname)
-        put(.procid, m.procid)
-        put(.msgid, m.msgid)
-        put(.structuredData, m.structuredData)
-        appendShared(i, shared, into: &batch)
+        appendShared(batch.appendSyslog(m, from: frame, now: now), shared, into: &batch)
     }
 
     private func appendMalformed(_ raw: UnsafeRawBufferPointer, _ shared: SharedSpans, _ now: Int64, into batch: inout LogBatch) {
-        let i = batch.append(timestamp: now, message: raw)
-        batch.appendField(i, .known(.malformed), .bool(true))
-        appendShared(i, shared, into: &batch)
+        appendShared(batch.appendMalformedSyslog(raw, now: now), shared, into: &batch)
     }
 
     private func appendShared(_ i: Int, _ shared: SharedSpans, into batch: inout LogBatch) {

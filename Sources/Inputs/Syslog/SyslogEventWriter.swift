@@ -13,18 +13,7 @@ struct SyslogEventWriter: Sendable {
         let parser = SyslogParser(now: now, timeZoneOffsetMinutes: timeZoneOffsetMinutes)
         switch parser.parse(bytes) {
         case .success(let m):
-            let i = batch.append(timestamp: m.timestamp ?? now, message: UnsafeRawBufferPointer(rebasing: bytes[m.message]))
-            batch.appendField(i, .known(.facility), .int(Int64(m.facility)))
-            batch.appendField(i, .known(.severity), .int(Int64(m.severity)))
-            func put(_ key: KnownField, _ range: Range<Int>) {
-                guard !range.isEmpty else { return }
-                batch.appendField(i, .known(key), .bytes(batch.store(UnsafeRawBufferPointer(rebasing: bytes[range]))))
-            }
-            put(.hostname, m.hostname)
-            put(.appname, m.appname)
-            put(.procid, m.procid)
-            put(.msgid, m.msgid)
-            put(.structuredData, m.structuredData)
+            batch.appendSyslog(m, from: bytes, now: now)
             return true
         case .failure:
             appendMalformed(bytes, now: now, into: &batch)
@@ -33,7 +22,6 @@ struct SyslogEventWriter: Sendable {
     }
 
     func appendMalformed(_ bytes: UnsafeRawBufferPointer, now: Int64, into batch: inout LogBatch) {
-        let i = batch.append(timestamp: now, message: bytes)
-        batch.appendField(i, .known(.malformed), .bool(true))
+        batch.appendMalformedSyslog(bytes, now: now)
     }
 }

@@ -10,8 +10,7 @@ import Pipeline
 final class SyslogInput: InputStage, @unchecked Sendable {
     private let config: SyslogInputConfig
     private let state: SyslogState
-    private let group: MultiThreadedEventLoopGroup
-    private let lanes: [SyslogLane]
+    private let loops: InputEventLoops
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
     private let logger: Logger
 
@@ -19,11 +18,8 @@ final class SyslogInput: InputStage, @unchecked Sendable {
         self.config = config
         self.logger = logger
         state = SyslogState(config: config, metrics: metrics, log: RateLimitedLogger(logger: logger))
-        group = MultiThreadedEventLoopGroup(numberOfThreads: config.producerLanes)
-        lanes = group.makeIterator().map { SyslogLane(loop: $0) }
+        loops = InputEventLoops(count: config.producerLanes)
     }
-
-    deinit { group.shutdownGracefully { _ in } }
 
     /// The bound port (after `prepare`), for tests using port 0.
     var boundPort: Int? { channel.withLockedValue { $0?.localAddress?.port } }
@@ -39,8 +35,8 @@ final class SyslogInput: InputStage, @unchecked Sendable {
     }
 
     private func bindUDP() async throws -> any Channel {
-        let state = self.state, lane = lanes[0]
-        return try await DatagramBootstrap(group: lanes[0].loop)
+        let state = self.state, lane = loops.lanes[0]
+        return try await DatagramBootstrap(group: lane.loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.maxMessagesPerRead, value: 64)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: config.maxMessageBytes + 2))
@@ -53,14 +49,14 @@ final class SyslogInput: InputStage, @unchecked Sendable {
     }
 
     private func bindTCP() async throws -> any Channel {
-        let state = self.state, lanes = self.lanes
+        let state = self.state, loops = self.loops
         let idle = TimeAmount.nanoseconds(config.idleTimeout.nanoseconds)
-        return try await ServerBootstrap(group: group)
+        return try await ServerBootstrap(group: loops.group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let lane = lanes.first { $0.loop === channel.eventLoop }!
+                    let lane = loops.lane(for: channel.eventLoop)
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                     try channel.pipeline.syncOperations.addHandler(SyslogTCPHandler(state: state, lane: lane))
                 }
@@ -69,18 +65,7 @@ final class SyslogInput: InputStage, @unchecked Sendable {
     }
 
     func run(_ context: InputContext) async throws {
-        precondition(context.emitter.lanes.count == lanes.count, "BUG: syslog has \(lanes.count) event loops but \(context.emitter.lanes.count) lanes")
-        for (index, lane) in lanes.enumerated() {
-            let emitter = context.emitter.lane(index)
-            try await lane.loop.submit { lane.emitter = emitter }.get()
-        }
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(3600))
-        }
-        // The barrier on every loop makes sure nothing still emits when the core closes the
-        // downstream rings after `run` returns.
-        for lane in lanes { try await lane.loop.submit { lane.stopping = true }.get() }
-        try? await channel.withLockedValue { $0 }?.close()
-        for lane in lanes { try await lane.loop.submit {}.get() }
+        let channel = self.channel
+        try await loops.run(context, name: "syslog") { channel.withLockedValue { $0 } }
     }
 }

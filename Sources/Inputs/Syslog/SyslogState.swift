@@ -26,14 +26,3 @@ final class SyslogState: Sendable {
         bufferFull = metrics.dropCounter("buffer_full")
     }
 }
-
-/// One event loop's producer lane. Touched only on `loop`, the lane's single producer.
-final class SyslogLane: @unchecked Sendable {
-    let loop: any EventLoop
-    /// Set when `run` starts; until then nothing is emitted.
-    var emitter: EmitterLane?
-    /// Set at shutdown: nothing more is emitted.
-    var stopping = false
-
-    init(loop: any EventLoop) { self.loop = loop }
-}

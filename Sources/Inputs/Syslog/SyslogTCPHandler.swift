@@ -14,7 +14,7 @@ final class SyslogTCPHandler: ChannelDuplexHandler {
     private static let retryInterval = TimeAmount.milliseconds(5)
 
     private let state: SyslogState
-    private let lane: SyslogLane
+    private let lane: InputLane
     private var decoder: SyslogStreamDecoder
     private var batch = LogBatch(capacity: 64, bytesPerEvent: 320)
     /// The batch that found downstream full, retried until it goes.
@@ -24,7 +24,7 @@ final class SyslogTCPHandler: ChannelDuplexHandler {
     private var readHeld = false
     private var counted = false
 
-    init(state: SyslogState, lane: SyslogLane) {
+    init(state: SyslogState, lane: InputLane) {
         self.state = state
         self.lane = lane
         decoder = SyslogStreamDecoder(maxMessageBytes: state.config.maxMessageBytes)

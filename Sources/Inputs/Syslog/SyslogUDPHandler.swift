@@ -8,11 +8,11 @@ final class SyslogUDPHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     private let state: SyslogState
-    private let lane: SyslogLane
+    private let lane: InputLane
     private var batch = LogBatch(capacity: 64, bytesPerEvent: 320)
     private var malformed = 0
 
-    init(state: SyslogState, lane: SyslogLane) {
+    init(state: SyslogState, lane: InputLane) {
         self.state = state
         self.lane = lane
     }
