@@ -57,21 +57,21 @@ final class RegexConfigTests: XCTestCase {
               - '(?<ok>a)'
               - '(?<status>\\d+'
             """), [
-            "t.yaml:8:7: transforms.f.patterns: patterns[1] is not a valid PCRE2 pattern: missing closing parenthesis"
+            "t.yaml:9:9: transforms.f.patterns[1]: not a valid PCRE2 pattern: missing closing parenthesis"
                 + " at offset 13: (?<status>\\d+>>>",
         ])
     }
 
     func testBadPatternInAFlowList() {
         XCTAssertEqual(errors("patterns: ['(?<a>[z-a])']"), [
-            "t.yaml:7:15: transforms.f.patterns: patterns[0] is not a valid PCRE2 pattern:"
+            "t.yaml:7:16: transforms.f.patterns[0]: not a valid PCRE2 pattern:"
                 + " range out of order in character class at offset 8: (?<a>[z->>>a])",
         ])
     }
 
     func testPatternWithoutNamedGroupIsAnError() {
         XCTAssertEqual(errors("patterns: ['status=(\\d+)']"), [
-            "t.yaml:7:15: transforms.f.patterns: patterns[0] has no named group; name what to keep, like (?<status>\\d+)",
+            "t.yaml:7:16: transforms.f.patterns[0]: no named group; name what to keep, like (?<status>\\d+)",
         ])
     }
 

@@ -51,6 +51,13 @@ public final class ConfigReader {
         }
     }
 
+    /// Reports a problem about item `index` of the list at `key`, at that item's position
+    /// (or at the list when it has no such item).
+    public func error(_ key: String, item index: Int, _ message: String) {
+        guard let items = values[key]?.value.sequence, index < items.count else { return error(key, message) }
+        diagnostics.report(at: items[index], path: "\(join(key))[\(index)]", message)
+    }
+
     /// Reports a warning about `key`.
     public func warning(_ key: String?, _ message: String) {
         let at = key.flatMap { values[$0]?.value } ?? node

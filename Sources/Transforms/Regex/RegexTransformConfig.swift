@@ -55,11 +55,11 @@ public struct RegexTransformConfig: ComponentConfig {
             do throws(RegexProgram.CompileError) {
                 let program = try RegexProgram(pattern, matchLimit: matchLimit, depthLimit: depthLimit)
                 if program.groups.isEmpty {
-                    reader.error("patterns", "patterns[\(i)] has no named group; name what to keep, like (?<status>\\d+)")
+                    reader.error("patterns", item: i, "no named group; name what to keep, like (?<status>\\d+)")
                 }
                 groupNames.formUnion(program.groups.map(\.name))
             } catch {
-                reader.error("patterns", "patterns[\(i)] is not a valid PCRE2 pattern: \(error.message) at offset \(error.offset): \(Self.pointer(pattern, error.offset))")
+                reader.error("patterns", item: i, "not a valid PCRE2 pattern: \(error.message) at offset \(error.offset): \(Self.pointer(pattern, error.offset))")
             }
         }
         for group in types.keys.sorted() where !patterns.isEmpty && !groupNames.contains(group) {
