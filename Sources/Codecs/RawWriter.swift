@@ -35,15 +35,31 @@ public struct RawWriter {
     public mutating func writeJSONString(_ bytes: UnsafeRawBufferPointer) {
         write(UInt8(ascii: "\""))
         var runStart = 0
-        for i in 0..<bytes.count {
+        var i = 0
+        while i < bytes.count {
+            // Eight bytes at a time while none needs escaping (the usual case).
+            while i + 8 <= bytes.count, !Self.needsEscape(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8 }
+            guard i < bytes.count else { break }
             let b = bytes[i]
+            i += 1
             guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-            if runStart < i { write(UnsafeRawBufferPointer(rebasing: bytes[runStart..<i])) }
+            if runStart < i - 1 { write(UnsafeRawBufferPointer(rebasing: bytes[runStart..<(i - 1)])) }
             writeEscape(b)
-            runStart = i + 1
+            runStart = i
         }
         if runStart < bytes.count { write(UnsafeRawBufferPointer(rebasing: bytes[runStart...])) }
         write(UInt8(ascii: "\""))
+    }
+
+    /// True when one of the eight bytes of `word` is a control character, `"` or `\\`
+    /// (exact: the classic has-zero-byte and has-less-than tests, no false positives).
+    @inline(__always)
+    static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+        let control = (word &- ones &* 0x20) & ~word
+        let zeroQuote = (quote &- ones) & ~quote, zeroBackslash = (backslash &- ones) & ~backslash
+        return (control | zeroQuote | zeroBackslash) & highs != 0
     }
 
     /// Writes an integer in decimal (at most 20 bytes).
