@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system packages pipectl builds and tests against (Debian 12), including the
-# real servers the integration tests start (VictoriaMetrics, Prometheus). Idempotent.
+# real servers the integration tests start (VictoriaMetrics, Prometheus, rsyslog with its
+# GnuTLS and OpenSSL stream drivers). Idempotent.
 set -euo pipefail
-packages=(libpcre2-dev libsnappy-dev zlib1g-dev pkg-config curl openssl victoria-metrics prometheus)
+packages=(libpcre2-dev libsnappy-dev zlib1g-dev pkg-config curl openssl victoria-metrics prometheus
+          rsyslog rsyslog-gnutls rsyslog-openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -10,6 +12,17 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  # The tests start private servers on their own ports: installing a package must not start
+  # its system service (a system rsyslog would take /dev/log and port 514). invoke-rc.d asks
+  # policy-rc.d, and 101 means "action forbidden". Only a policy this script created is removed.
+  policy=/usr/sbin/policy-rc.d
+  created_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" > /dev/null
+    $SUDO chmod 755 "$policy"
+    created_policy=1
+    trap '[ -n "$created_policy" ] && $SUDO rm -f "$policy"' EXIT
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi

@@ -1,0 +1,135 @@
+import Foundation
+import PipelineTesting
+import XCTest
+
+/// rsyslog → pipectl: a test sends syslog lines into a private rsyslogd's `imtcp` input; its
+/// `omfwd` action forwards them to a `pipectl run` whose `syslog` input hands them to a `file`
+/// output (JSON); every message's fields are then compared with what was sent.
+enum RsyslogForwarding {
+    /// The `omfwd` templates under test.
+    enum Template: String {
+        /// RFC 5424: `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG`.
+        case syslogProtocol23 = "RSYSLOG_SyslogProtocol23Format"
+        /// RFC 3164 with an RFC 3339 timestamp: `<PRI>TIMESTAMP HOSTNAME TAG[PID]: MSG`; no MSGID or SD.
+        case forward = "RSYSLOG_ForwardFormat"
+    }
+
+    /// `omfwd`'s `TCP_Framing`.
+    enum Framing: String {
+        case octetCounted = "octet-counted"
+        case lineFeed = "traditional"
+    }
+
+    /// A line sent into rsyslog and its fields; `bsd` when the line is RFC 3164.
+    struct Sent {
+        let line: String
+        let fields: SyslogFields
+        let bsd: Bool
+    }
+
+    /// The marker word (`m1`…) that names a message.
+    static func marker(_ fields: SyslogFields) -> String? {
+        fields.message.split(separator: " ").first.map(String.init).flatMap { $0.hasPrefix("m") ? $0 : nil }
+    }
+
+    /// Lines with offsets, fractions down to the microsecond, nil fields, structured data with
+    /// escapes, UTF-8, a BOM, a long message and an RFC 3164 line stamped `now` (read as UTC).
+    static func messages(now: Date = Date()) -> [Sent] {
+        func ts(_ s: String) -> Int64 { SyslogFields.nanoseconds(rfc3339: s)! }
+        func m(_ line: String, _ f: Int, _ s: Int, _ stamp: String, _ host: String?, _ app: String?, _ procid: String?,
+               _ msgid: String?, _ sd: String?, _ message: String) -> Sent {
+            Sent(line: line, fields: SyslogFields(facility: f, severity: s, timestamp: ts(stamp), hostname: host, appname: app,
+                                                  procid: procid, msgid: msgid, structuredData: sd, message: message), bsd: false)
+        }
+        let sd = #"[x@32473 k="v\"q" n="1"][y@32473 a="b\]c"]"#
+        let long = "m6 " + String(repeating: "0123456789", count: 300)
+        var bsd = tm()
+        var seconds = time_t(now.timeIntervalSince1970)
+        gmtime_r(&seconds, &bsd)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let bsdStamp = String(format: "%@ %2d %02d:%02d:%02d", months[Int(bsd.tm_mon)], bsd.tm_mday, bsd.tm_hour, bsd.tm_min, bsd.tm_sec)
+        let bsdNanos = Int64(seconds) * 1_000_000_000
+        return [
+            m("<134>1 2026-11-29T18:00:00.123456+02:00 host-a app-a 1234 MSG1 \(sd) m1 first message with spaces",
+              16, 6, "2026-11-29T16:00:00.123456Z", "host-a", "app-a", "1234", "MSG1", sd, "m1 first message with spaces"),
+            m("<13>1 2026-11-29T18:00:00.5Z host-b app-b - - - m2 nil fields",
+              1, 5, "2026-11-29T18:00:00.5Z", "host-b", "app-b", nil, nil, nil, "m2 nil fields"),
+            m("<165>1 2026-01-02T03:04:05.000001-05:30 host-c app-c p-3 ID47 - m3 héllo wörld ✓",
+              20, 5, "2026-01-02T08:34:05.000001Z", "host-c", "app-c", "p-3", "ID47", nil, "m3 héllo wörld ✓"),
+            m("<14>1 2026-11-29T23:59:59.999999+00:00 host-e app-e 5 - - \u{FEFF}m5 with a BOM",
+              1, 6, "2026-11-29T23:59:59.999999Z", "host-e", "app-e", "5", nil, nil, "m5 with a BOM"),
+            m("<15>1 2025-06-30T12:00:00.000100+14:00 host-f app-f - - [z@1] \(long)",
+              1, 7, "2025-06-29T22:00:00.0001Z", "host-f", "app-f", nil, nil, "[z@1]", long),
+            Sent(line: "<30>\(bsdStamp) host-d daemon[99]: m4 bsd line",
+                 fields: SyslogFields(facility: 3, severity: 6, timestamp: bsdNanos, hostname: "host-d", appname: "daemon",
+                                      procid: "99", msgid: nil, structuredData: nil, message: "m4 bsd line"), bsd: true),
+        ]
+    }
+
+    /// What pipectl should read after rsyslog re-wrote `sent` with `template`.
+    static func expected(_ sent: Sent, _ template: Template) -> SyslogFields {
+        var fields = sent.fields
+        switch template {
+        case .syslogProtocol23:
+            // rsyslog keeps the SP that follows `TAG:` of an RFC 3164 line as part of MSG.
+            if sent.bsd { fields.message = " " + fields.message }
+        case .forward:
+            fields.msgid = nil
+            fields.structuredData = nil
+        }
+        return fields
+    }
+
+    /// The rsyslog config: an `imtcp` input on `inPort` whose ruleset forwards every message
+    /// with `omfwd` to 127.0.0.1:`outPort`; `extra` adds action parameters (TLS). The action
+    /// has its own queue and retries forever, so nothing is dropped while pipectl starts.
+    static func config(inPort: Int, outPort: Int, template: Template, framing: Framing, extra: String = "") -> String {
+        """
+        module(load="imtcp")
+        ruleset(name="forward") {
+          action(type="omfwd" target="127.0.0.1" port="\(outPort)" protocol="tcp" TCP_Framing="\(framing.rawValue)"
+                 template="\(template.rawValue)" \(extra)
+                 queue.type="LinkedList" action.resumeRetryCount="-1" action.resumeInterval="1")
+        }
+        input(type="imtcp" address="127.0.0.1" port="\(inPort)" ruleset="forward")
+        """
+    }
+
+    /// Runs pipectl with a syslog input (`inputOptions`, e.g. `mode: tcp`) on a free port and
+    /// rsyslog forwarding to it (`actionOptions`: more `omfwd` parameters), sends every message,
+    /// waits for them in pipectl's JSON output and compares them field by field. Both processes
+    /// are stopped by PID at the end, also when the test fails.
+    static func run(_ test: XCTestCase, template: Template, framing: Framing,
+                    inputOptions: (RsyslogTestCertificates) -> String = { _ in "mode: tcp" },
+                    actionOptions: (RsyslogTestCertificates) -> String = { _ in "" },
+                    file: StaticString = #filePath, line: UInt = #line) throws {
+        try RsyslogDaemon.requireInstalled()
+        let dir = try temporaryDirectory(test)
+        let certificates = try RsyslogTestCertificates(in: dir)
+        let rsyslogPort = try freeLoopbackPort(), pipectlPort = try freeLoopbackPort()
+        let output = dir.appendingPathComponent("out.ndjson")
+        let pipectl = try RsyslogPipectl.start(test, in: dir, yaml: """
+            data_dir: \(dir.path)/data
+            api: { enabled: false }
+            inputs:
+              rs: { type: syslog, listen: "127.0.0.1:\(pipectlPort)", \(inputOptions(certificates)) }
+            outputs:
+              out: { type: file, inputs: [rs], path: \(output.path), encoding: json }
+            """, tcpPort: pipectlPort)
+        let rsyslog = try RsyslogDaemon.started(test, in: dir, name: "rsyslog", tcpPorts: [rsyslogPort],
+                                                config: config(inPort: rsyslogPort, outPort: pipectlPort, template: template,
+                                                               framing: framing, extra: actionOptions(certificates)))
+        let sent = messages()
+        try LoopbackSockets.send(tcp: rsyslogPort, Array(sent.map { $0.line + "\n" }.joined().utf8))
+        try poll("\(sent.count) events in pipectl's output", timeout: 30,
+                 detail: { "got: \(fileLines(output)); rsyslog: \(rsyslog.diagnostics)" }) { fileLines(output).count >= sent.count }
+        rsyslog.stop()
+        RsyslogPipectl.stop(pipectl, file: file, line: line)
+        let lines = fileLines(output)
+        let got = lines.compactMap(SyslogFields.init(pipectlJSON:))
+        XCTAssertEqual(got.count, lines.count, "every line is a well-formed syslog event: \(lines)", file: file, line: line)
+        XCTAssertEqual(lines.count, sent.count, "one event per message", file: file, line: line)
+        assertSameMessages(got: got, expected: sent.map { expected($0, template) }, key: marker,
+                           "\(template.rawValue), \(framing.rawValue) framing", file: file, line: line)
+    }
+}

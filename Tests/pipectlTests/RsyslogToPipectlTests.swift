@@ -1,0 +1,22 @@
+import Foundation
+import XCTest
+
+/// A real rsyslogd forwards over plain TCP (`omfwd`) to pipectl's `syslog` input, in both of
+/// rsyslog's forwarding formats and both framings; every field of every message arrives.
+final class RsyslogToPipectlTests: XCTestCase {
+    func testSyslogProtocol23OctetCounted() throws {
+        try RsyslogForwarding.run(self, template: .syslogProtocol23, framing: .octetCounted)
+    }
+
+    func testSyslogProtocol23LineFeedFramed() throws {
+        try RsyslogForwarding.run(self, template: .syslogProtocol23, framing: .lineFeed)
+    }
+
+    func testForwardFormatOctetCounted() throws {
+        try RsyslogForwarding.run(self, template: .forward, framing: .octetCounted)
+    }
+
+    func testForwardFormatLineFeedFramed() throws {
+        try RsyslogForwarding.run(self, template: .forward, framing: .lineFeed)
+    }
+}
