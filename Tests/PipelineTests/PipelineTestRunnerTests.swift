@@ -56,7 +56,7 @@ final class PipelineTestRunnerTests: XCTestCase {
         XCTAssertEqual(outcome.errors.map(\.description), [
             "t.yaml:7:12: tests[0].input: a test input needs 'message' or 'syslog'",
             "t.yaml:7:25: tests[0].input.component: unknown component 'nope'",
-            "t.yaml:7:39: tests[0].input.syslog: not an RFC 5424 line: missing or invalid <PRI>",
+            "t.yaml:7:39: tests[0].input.syslog: not an RFC 5424 or RFC 3164 line: missing <PRI> at byte 0",
             "t.yaml:9:35: tests[0].expect[0].metric: missing required option 'name'",
             "t.yaml:10:9: tests[0].expect[1]: an expectation needs one of metric:, log: or count:",
         ])

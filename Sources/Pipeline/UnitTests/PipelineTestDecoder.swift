@@ -30,7 +30,7 @@ enum PipelineTestDecoder {
         }
         if let line = r.string("syslog") {
             let bytes = Array(line.utf8)
-            switch bytes.withUnsafeBytes({ SyslogMessage.parse5424($0) }) {
+            switch bytes.withUnsafeBytes({ SyslogParser(now: WallClock.nanoseconds()).parse($0) }) {
             case .success(let m):
                 func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
                 message = text(m.message)
@@ -39,7 +39,7 @@ enum PipelineTestDecoder {
                     + [("hostname", m.hostname), ("appname", m.appname), ("procid", m.procid), ("msgid", m.msgid)]
                     .filter { !$0.1.isEmpty }.map { ($0.0, .string(text($0.1))) } + fields
             case .failure(let error):
-                r.error("syslog", "not an RFC 5424 line: \(error.description)")
+                r.error("syslog", "not an RFC 5424 or RFC 3164 line: \(error.description)")
             }
         }
         guard let message else {
