@@ -37,12 +37,51 @@ final class DeliveryStreamLedgerTests: XCTestCase {
         XCTAssertEqual(ledger.acknowledge(1), 1)
     }
 
-    func testWithoutAcknowledgementsTheLastWritesAreKept() {
-        var ledger = DeliveryStreamLedger(.lastWrites(keep: 2))
-        for name in ["a", "b", "c"] { ledger.write(write(name, events: 1)) }
+    /// A write is confirmed once TCP acknowledged its last byte and `tail` newer writes exist.
+    func testTCPAcknowledgedBytesConfirmWritesBeyondTheTail() {
+        var ledger = DeliveryStreamLedger(.tcpAcknowledged(tail: 1))
+        for (name, end) in [("a", 100), ("b", 250), ("c", 400)] {
+            ledger.write(write(name, events: 1))
+            ledger.wrote(endingAt: end)
+        }
+        ledger.write(write("d", events: 1))  // still in NIO's hands: no end offset yet
         XCTAssertTrue(ledger.hasRoom, "no window: a silent receiver never makes a write wait")
+        XCTAssertEqual(ledger.transmitted(99), 0, "a's last byte is not acknowledged")
+        XCTAssertEqual(ledger.transmitted(250), 2, "a and b lie wholly within what TCP acknowledged")
+        XCTAssertEqual(texts(ledger.unconfirmed), ["c", "d"])
+        XCTAssertEqual(ledger.transmitted(10_000), 1, "c has one newer write (d), the tail")
+        XCTAssertEqual(texts(ledger.unconfirmed), ["d"])
+        XCTAssertEqual(ledger.transmitted(10_000, keepingTail: false), 0, "d never left the socket: not even shutdown confirms it")
+        ledger.wrote(endingAt: 500)
+        XCTAssertEqual(ledger.transmitted(10_000), 0, "the tail of one write is kept although acknowledged")
+        XCTAssertEqual(ledger.transmitted(10_000, keepingTail: false), 1, "at shutdown TCP alone confirms the tail")
+        XCTAssertTrue(ledger.isEmpty)
+    }
+
+    /// After a reconnect the offsets count from the new connection's first byte.
+    func testTCPOffsetsStartOverOnTheNewConnection() {
+        var ledger = DeliveryStreamLedger(.tcpAcknowledged(tail: 0))
+        ledger.write(write("a", events: 2))
+        ledger.wrote(endingAt: 1000)
+        ledger.write(write("b", events: 1))
+        ledger.wrote(endingAt: 2000)
+        XCTAssertEqual(ledger.transmitted(1500), 1)
+        XCTAssertEqual(texts(ledger.replay()), ["b"])
+        XCTAssertEqual(ledger.transmitted(5000), 0, "b's old offset means nothing on the new connection")
+        ledger.wrote(endingAt: 1000)
+        XCTAssertEqual(ledger.transmitted(999), 0)
+        XCTAssertEqual(ledger.transmitted(1000), 1)
+    }
+
+    func testWrittenButUnacknowledgedWritesAreReplayed() {
+        var ledger = DeliveryStreamLedger(.tcpAcknowledged(tail: 0))
+        for (k, name) in ["a", "b", "c"].enumerated() {
+            ledger.write(write(name, events: 1))
+            ledger.wrote(endingAt: (k + 1) * 100)
+        }
+        XCTAssertEqual(ledger.transmitted(150), 1, "b and c sit in the send queue")
         XCTAssertEqual(texts(ledger.replay()), ["b", "c"])
-        XCTAssertEqual(texts(ledger.replay()), ["b", "c"], "replaying keeps them until newer writes push them out")
+        XCTAssertEqual(ledger.unconfirmedEvents, 2)
     }
 
     func testAFailedWriteIsTakenBackForTheDriverToSendAgain() {

@@ -85,10 +85,11 @@ final class DeliveryStreamTransportTests: XCTestCase {
         assertNothingLost(run, messages: 600)
     }
 
-    /// A receiver that never answers: the last writes are kept and written again after a reconnect.
-    func testSilentReceiverGetsTheLastWritesAgain() async throws {
+    /// A receiver that never answers and reads on after the drop point, discarding what its TCP
+    /// acknowledged: the writes TCP had not acknowledged, and the tail, go again after a reconnect.
+    func testSilentReceiverGetsTheUnacknowledgedWritesAndTheTailAgain() async throws {
         let receiver = try DeliveryStreamTestReceiver(acknowledges: false, drops: [1500])
-        let run = try await run(receiver, confirmation: .lastWrites(keep: 100))
+        let run = try await run(receiver, confirmation: .tcpAcknowledged(tail: 4))
         XCTAssertGreaterThanOrEqual(run.connections.count, 2)
         XCTAssertGreaterThan(run.replayed, 0)
         assertNothingLost(run, messages: 600)

@@ -13,9 +13,13 @@ import Pipeline
 /// send(w) ─▶ connected? ──no──▶ connect (TLS: handshake) ─▶ write the unconfirmed writes again
 ///               │yes                                                │
 ///               ▼                                                   ▼
-///         room in the window? (acknowledgements; waits for them) ─▶ write w ─▶ .response
+///         confirm what TCP acknowledged (tcpAcknowledged: TCP_INFO) ─▶ room in the window?
+///         (acknowledgements; waits for them) ─▶ write w ─▶ its end offset noted ─▶ .response
 /// any failure (connect, write, timeout, closed while waiting) ─▶ close ─▶ .failure
 /// ```
+/// With `tcpAcknowledged`, a `DeliveryStreamByteCounter` next to the socket gives each
+/// write's end offset in the bytes sent (ciphertext under TLS), and the kernel's count of
+/// bytes the receiver's TCP acknowledged confirms the writes before it, less a tail.
 /// The transport never retries: the driver backs off (jittered) and sends again, which
 /// reconnects. One lane per connection: `send` is never called while another is under
 /// way, and there is no split. Everything runs on one event loop, so the ledger needs no
@@ -34,6 +38,8 @@ package final class DeliveryStreamTransport: DeliveryTransport {
     private let tls: NIOSSLContext?
     private let serverName: String?
     private let read: (@Sendable (inout ByteBuffer) throws -> Int)?
+    /// `tcpAcknowledged`: writes are confirmed by what the receiver's TCP acknowledged.
+    private let tracksTCP: Bool
     private let timeout: TimeAmount
     private let metrics: ComponentMetrics
     private let log: RateLimitedLogger
@@ -44,6 +50,8 @@ package final class DeliveryStreamTransport: DeliveryTransport {
     private struct State {
         var ledger: DeliveryStreamLedger
         var channel: (any Channel)?
+        /// The live channel's byte counter.
+        var counter: DeliveryStreamByteCounter?
         var waiter: Waiter?
         var sending = false
     }
@@ -70,7 +78,10 @@ package final class DeliveryStreamTransport: DeliveryTransport {
         let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
         self.serverName = serverName ?? (isAddress ? nil : host)
         endpoint = "\(tls == nil ? "tcp" : "tls")://\(host):\(port)"
-        if case .acknowledgements(_, let read) = confirmation { self.read = read } else { read = nil }
+        switch confirmation {
+        case .acknowledgements(_, let read): (self.read, tracksTCP) = (read, false)
+        case .tcpAcknowledged: (read, tracksTCP) = (nil, true)
+        }
         self.timeout = .nanoseconds(timeout.nanoseconds)
         self.metrics = metrics
         self.log = log
@@ -83,11 +94,14 @@ package final class DeliveryStreamTransport: DeliveryTransport {
     }
 
     /// Makes sure the receiver has everything: after a dropped connection, reconnects and
-    /// writes the unconfirmed writes again; with acknowledgements, waits for all of them.
+    /// writes the unconfirmed writes again; with acknowledgements, waits for all of them;
+    /// with `tcpAcknowledged`, until the receiver's TCP acknowledged every byte (the tail too).
     package func confirmAll() async -> DeliveryResult<Void> {
         await result {
-            guard !self.state.value.ledger.unconfirmed.isEmpty else { return self.loop.makeSucceededVoidFuture() }
-            return self.connection().flatMap { self.wait(untilEmpty: true, on: $0) }
+            guard !self.state.value.ledger.isEmpty else { return self.loop.makeSucceededVoidFuture() }
+            return self.connection().flatMap { channel in
+                self.tracksTCP ? self.drain(channel) : self.wait(untilEmpty: true, on: channel)
+            }
         }
     }
 
@@ -117,6 +131,7 @@ package final class DeliveryStreamTransport: DeliveryTransport {
         precondition(!state.value.sending, "BUG: one lane per stream connection")
         state.value.sending = true
         return connection()
+            .flatMap { channel in self.poll(channel).map { _ in channel } }
             .flatMap { channel in self.wait(untilEmpty: false, on: channel).map { channel } }
             .flatMap { channel in
                 self.state.value.ledger.write(write)
@@ -132,8 +147,12 @@ package final class DeliveryStreamTransport: DeliveryTransport {
     private func connection() -> EventLoopFuture<any Channel> {
         if let channel = state.value.channel, channel.isActive { return loop.makeSucceededFuture(channel) }
         state.value.channel = nil
-        return bootstrap().connect(host: host, port: port).flatMap { channel in
+        state.value.counter = nil
+        return bootstrap().connect(host: host, port: port).flatMapThrowing { channel in
             self.state.value.channel = channel
+            self.state.value.counter = try channel.pipeline.syncOperations.handler(type: DeliveryStreamByteCounter.self)
+            return channel
+        }.flatMap { channel in
             let replay = self.state.value.ledger.replay()
             guard let last = replay.last else { return self.loop.makeSucceededFuture(channel) }
             let events = replay.reduce(0) { $0 + $1.events }
@@ -141,7 +160,7 @@ package final class DeliveryStreamTransport: DeliveryTransport {
             self.metrics.retries.wrappingIncrement(by: replay.count, ordering: .relaxed)
             self.log.warning("\(self.name): reconnected to \(self.endpoint); writing \(replay.count) unconfirmed writes "
                              + "(\(events) events) again, the receiver may see some twice")
-            for write in replay.dropLast() { channel.write(write.bytes, promise: nil) }
+            for write in replay.dropLast() { self.noteEnd(of: channel.write(write.bytes), on: channel) }
             return self.write(last.bytes, on: channel).map { channel }
         }
     }
@@ -149,7 +168,49 @@ package final class DeliveryStreamTransport: DeliveryTransport {
     /// Writes and flushes `bytes`, closing the channel if that takes longer than `timeout`.
     private func write(_ bytes: ByteBuffer, on channel: any Channel) -> EventLoopFuture<Void> {
         let timer = loop.scheduleTask(in: timeout) { self.drop(channel) }
-        return channel.writeAndFlush(bytes).always { _ in timer.cancel() }
+        return noteEnd(of: channel.writeAndFlush(bytes), on: channel).always { _ in timer.cancel() }
+    }
+
+    /// Once `written` succeeds, the byte counter has passed all of the write (and perhaps
+    /// more of the ones after it, which only delays its confirmation): its end offset.
+    @discardableResult
+    private func noteEnd(of written: EventLoopFuture<Void>, on channel: any Channel) -> EventLoopFuture<Void> {
+        guard tracksTCP else { return written }
+        return written.map {
+            guard self.state.value.channel === channel, let counter = self.state.value.counter else { return }
+            self.state.value.ledger.wrote(endingAt: counter.written)
+        }
+    }
+
+    /// With `tcpAcknowledged`, confirms the writes the receiver's TCP has acknowledged, but the tail.
+    private func poll(_ channel: any Channel, keepingTail: Bool = true) -> EventLoopFuture<Void> {
+        guard tracksTCP else { return loop.makeSucceededVoidFuture() }
+        return DeliveryStreamTCPInfo.bytesAcknowledged(channel).map { acknowledged in
+            guard self.state.value.channel === channel, let counter = self.state.value.counter else { return }
+            // Without TCP_INFO only the tail protects the newest writes.
+            self.state.value.ledger.transmitted(acknowledged ?? counter.written, keepingTail: keepingTail)
+        }
+    }
+
+    /// Polls until TCP acknowledged every unconfirmed write, tail included (shutdown); fails
+    /// and closes the channel after `timeout` or when it closes.
+    private func drain(_ channel: any Channel) -> EventLoopFuture<Void> {
+        let deadline = NIODeadline.now() + timeout
+        func again() -> EventLoopFuture<Void> {
+            poll(channel, keepingTail: false).flatMap {
+                if self.state.value.ledger.isEmpty { return self.loop.makeSucceededVoidFuture() }
+                guard self.state.value.channel === channel else {
+                    return self.loop.makeFailedFuture(OutputError("connection closed by the receiver"))
+                }
+                guard NIODeadline.now() < deadline else {
+                    self.drop(channel)
+                    let waited = Duration.nanoseconds(self.timeout.nanoseconds).formatted
+                    return self.loop.makeFailedFuture(OutputError("the receiver's TCP did not acknowledge every write within \(waited)"))
+                }
+                return self.loop.scheduleTask(in: .milliseconds(5)) {}.futureResult.flatMap { again() }
+            }
+        }
+        return again()
     }
 
     /// With acknowledgements, waits for room in the window (or, `untilEmpty`, for every
@@ -172,7 +233,7 @@ package final class DeliveryStreamTransport: DeliveryTransport {
     }
 
     private func isSatisfied(untilEmpty: Bool) -> Bool {
-        untilEmpty ? state.value.ledger.unconfirmed.isEmpty : state.value.ledger.hasRoom
+        untilEmpty ? state.value.ledger.isEmpty : state.value.ledger.hasRoom
     }
 
     private func resumeWaiter(throwing error: (any Error)?) {
@@ -188,6 +249,7 @@ package final class DeliveryStreamTransport: DeliveryTransport {
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(DeliveryStreamByteCounter())
                     if let tls = self.tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: self.serverName))
                     }
@@ -216,7 +278,7 @@ extension DeliveryStreamTransport {
         } else {
             metrics.errorCounter("network").wrappingIncrement(ordering: .relaxed)
             log.warning("\(name): \(endpoint): connection closed by the receiver; "
-                        + "\(state.value.ledger.unconfirmed.count) unconfirmed writes go again on the next connection")
+                        + "\(state.value.ledger.count) unconfirmed writes go again on the next connection")
         }
     }
 
