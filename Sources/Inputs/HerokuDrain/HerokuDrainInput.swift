@@ -15,11 +15,14 @@ import Pipeline
 final class HerokuDrainInput: InputStage, @unchecked Sendable {
     private let config: HerokuDrainInputConfig
     private let state: DrainState
+    /// Loaded at build time, so a bad file stops start-up with its name.
+    private let tls: NIOSSLContext?
     private let loops: InputEventLoops
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
     private let logger: Logger
 
-    init(config: HerokuDrainInputConfig, metrics: ComponentMetrics, logger: Logger) {
+    init(config: HerokuDrainInputConfig, metrics: ComponentMetrics, logger: Logger) throws {
+        tls = try config.tls?.makeContext()
         self.config = config
         self.logger = logger
         state = DrainState(config: config, metrics: metrics, log: RateLimitedLogger(logger: logger))
@@ -30,8 +33,7 @@ final class HerokuDrainInput: InputStage, @unchecked Sendable {
     var boundPort: Int? { channel.withLockedValue { $0?.localAddress?.port } }
 
     func prepare() async throws {
-        let tls = try makeTLSContext()
-        let state = self.state, loops = self.loops
+        let state = self.state, loops = self.loops, tls = self.tls
         let idle = TimeAmount.nanoseconds(config.idleTimeout.nanoseconds)
         let bootstrap = ServerBootstrap(group: loops.group)
             .serverChannelOption(.backlog, value: 256)
@@ -61,18 +63,5 @@ final class HerokuDrainInput: InputStage, @unchecked Sendable {
         // From the stop on, requests get 503 (`InputLane.stopping`).
         let channel = self.channel
         try await loops.run(context, name: "the drain") { channel.withLockedValue { $0 } }
-    }
-
-    private func makeTLSContext() throws -> NIOSSLContext? {
-        guard let certPath = config.tlsCertificate, let keyPath = config.tlsKey else { return nil }
-        do {
-            let chain = try NIOSSLCertificate.fromPEMFile(certPath).map { NIOSSLCertificateSource.certificate($0) }
-            let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
-            var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-            tls.minimumTLSVersion = .tlsv12
-            return try NIOSSLContext(configuration: tls)
-        } catch {
-            throw PipectlError("tls: cannot load cert \(certPath) / key \(keyPath): \(error)")
-        }
     }
 }

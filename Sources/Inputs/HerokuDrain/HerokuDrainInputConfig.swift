@@ -5,7 +5,8 @@ import Pipeline
 ///
 /// - listen (address, required): e.g. `0.0.0.0:8443`.
 /// - path (string, default `/`): requests to other paths get 404.
-/// - tls (`{cert, key}`, optional): PEM files; TLS 1.2 or newer.
+/// - tls (`{cert, key, ca, verify_client}`, optional): PEM files, TLS 1.2 or newer; see
+///   `InputTLSOptions` (logplex presents no client certificate).
 /// - tokens (list, default none = no auth): accepted `Logplex-Drain-Token` values and/or
 ///   basic-auth passwords of the drain URL (`https://user:TOKEN@host/path`).
 /// - apps (map drain token → app name, optional): sets the `app` field.
@@ -27,8 +28,7 @@ public struct HerokuDrainInputConfig: ComponentConfig {
     var host = "0.0.0.0"
     var port = 0
     var path = "/"
-    var tlsCertificate: String?
-    var tlsKey: String?
+    var tls: InputTLSOptions?
     var tokens: Set<String> = []
     var apps: [String: String] = [:]
     var maxBodyBytes = 10 * 1024 * 1024
@@ -43,11 +43,7 @@ public struct HerokuDrainInputConfig: ComponentConfig {
         if let address = reader.address("listen", required: true) { (host, port) = address }
         path = reader.string("path") ?? "/"
         if !path.hasPrefix("/") { reader.error("path", "must start with '/', got '\(path)'") }
-        if let tls = reader.child("tls") {
-            tlsCertificate = tls.string("cert", required: true)
-            tlsKey = tls.string("key", required: true)
-            tls.finish()
-        }
+        tls = reader.child("tls").flatMap(InputTLSOptions.init(reader:))
         tokens = Set(reader.stringList("tokens") ?? [])
         apps = Dictionary(reader.stringMap("apps") ?? [], uniquingKeysWith: { $1 })
         maxBodyBytes = reader.size("max_body_bytes", default: maxBodyBytes)
@@ -62,7 +58,8 @@ public struct HerokuDrainInputConfig: ComponentConfig {
     /// One producer lane per event loop of the drain: one per core.
     public var producerLanes: Int { System.coreCount }
 
+    /// Loads the TLS files here, so a bad one stops `pipectl run` before anything starts.
     public func makeStage(_ context: StageContext) throws -> Stage {
-        .input(HerokuDrainInput(config: self, metrics: context.metrics, logger: context.logger))
+        .input(try HerokuDrainInput(config: self, metrics: context.metrics, logger: context.logger))
     }
 }

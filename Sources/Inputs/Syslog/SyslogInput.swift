@@ -3,18 +3,22 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Pipeline
 
-/// Receives syslog over UDP (one socket) or TCP (connections spread over one event loop per
+/// Receives syslog over UDP (one socket) or TCP/TLS (connections spread over one event loop per
 /// core, each loop emitting through its own lane, so each connection's messages stay in order).
 final class SyslogInput: InputStage, @unchecked Sendable {
     private let config: SyslogInputConfig
     private let state: SyslogState
+    /// Loaded at build time (tls mode), so a bad file stops start-up with its name.
+    private let tls: NIOSSLContext?
     private let loops: InputEventLoops
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
     private let logger: Logger
 
-    init(config: SyslogInputConfig, metrics: ComponentMetrics, logger: Logger) {
+    init(config: SyslogInputConfig, metrics: ComponentMetrics, logger: Logger) throws {
+        tls = try config.tls?.makeContext()
         self.config = config
         self.logger = logger
         state = SyslogState(config: config, metrics: metrics, log: RateLimitedLogger(logger: logger))
@@ -49,7 +53,7 @@ final class SyslogInput: InputStage, @unchecked Sendable {
     }
 
     private func bindTCP() async throws -> any Channel {
-        let state = self.state, loops = self.loops
+        let state = self.state, loops = self.loops, tls = self.tls
         let idle = TimeAmount.nanoseconds(config.idleTimeout.nanoseconds)
         return try await ServerBootstrap(group: loops.group)
             .serverChannelOption(.backlog, value: 256)
@@ -57,6 +61,7 @@ final class SyslogInput: InputStage, @unchecked Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let lane = loops.lane(for: channel.eventLoop)
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                     try channel.pipeline.syncOperations.addHandler(SyslogTCPHandler(state: state, lane: lane))
                 }

@@ -1,21 +1,25 @@
 import NIOCore
 import Pipeline
 
-/// `syslog`: RFC 5424 and RFC 3164 messages over UDP or TCP (RFC 6587).
+/// `syslog`: RFC 5424 and RFC 3164 messages over UDP, TCP (RFC 6587) or TLS (RFC 5425).
 ///
-/// - mode (`udp` | `tcp`, required): TLS (RFC 5425) is not supported yet.
-/// - listen (address, required): e.g. `0.0.0.0:514`.
+/// - mode (`udp` | `tcp` | `tls`, required): `tls` is the TCP path behind TLS 1.2+.
+/// - listen (address, required): e.g. `0.0.0.0:514` (`6514` is the TLS port).
+/// - tls (`{cert, key, ca, verify_client}`, required in tls mode, an error otherwise): see
+///   `InputTLSOptions`; `verify_client: true` refuses clients without a certificate signed by `ca`.
 /// - max_message_bytes (size, default 64KiB): larger datagrams are dropped, larger TCP frames
 ///   refused; both counted `errors{kind="too_large"}`.
-/// - max_connections (integer, default 1024, tcp): connections over it are closed and counted.
-/// - idle_timeout (duration, default 5m, tcp): a connection silent that long is closed.
+/// - max_connections (integer, default 1024, tcp/tls): connections over it are closed and counted.
+/// - idle_timeout (duration, default 5m, tcp/tls): a connection silent that long is closed.
 /// - timezone_offset (`±HH:MM`, default UTC): the zone RFC 3164 timestamps are read in.
+/// - acknowledgements (bool, default false, tcp/tls): a connection is read on only once every
+///   output reading its last batch has the events in its buffer (UDP cannot hold a sender back).
 public struct SyslogInputConfig: ComponentConfig {
     public static let componentType = ComponentType(name: "syslog", role: .input, produces: .fixed(.log)) {
         SyslogInputConfig(reader: $0)
     }
 
-    enum Mode: String { case udp, tcp }
+    enum Mode: String { case udp, tcp, tls }
 
     var mode = Mode.tcp
     var host = "0.0.0.0"
@@ -24,20 +28,37 @@ public struct SyslogInputConfig: ComponentConfig {
     var maxConnections = 1024
     var idleTimeout: Duration = .seconds(300)
     var timeZoneOffsetMinutes = 0
+    var tls: InputTLSOptions?
+    var acknowledgements = false
 
     public init(reader: ConfigReader) {
+        var known: Mode?
         if let text = reader.string("mode", required: true) {
-            if let mode = Mode(rawValue: text) {
-                self.mode = mode
+            known = Mode(rawValue: text)
+            if known == nil { reader.error("mode", "expected one of udp, tcp, tls, got '\(text)'") }
+        }
+        mode = known ?? .tcp
+        switch known {
+        case .tls?:
+            if let tlsReader = reader.child("tls") {
+                tls = InputTLSOptions(reader: tlsReader)
             } else {
-                reader.error("mode", "expected one of udp, tcp, got '\(text)'\(text == "tls" ? " (tls is not supported yet)" : "")")
+                reader.error(nil, "missing required option 'tls' (mode tls needs at least cert and key)")
             }
+        case let other?:
+            if reader.has("tls") { reader.error("tls", "applies to mode tls only (mode is \(other.rawValue))") }
+        case nil:
+            _ = reader.has("tls")
         }
         if let address = reader.address("listen", required: true) { (host, port) = address }
         maxMessageBytes = reader.size("max_message_bytes", default: maxMessageBytes)
         if maxMessageBytes < 1 { reader.error("max_message_bytes", "must be at least 1 byte") }
         maxConnections = reader.int("max_connections", default: maxConnections, range: 1...1_000_000)
         idleTimeout = reader.duration("idle_timeout", default: idleTimeout, minimum: .seconds(1))
+        acknowledgements = reader.bool("acknowledgements", default: false)
+        if acknowledgements, mode == .udp {
+            reader.error("acknowledgements", "needs mode tcp or tls: UDP cannot hold a sender back")
+        }
         if let text = reader.string("timezone_offset") {
             if let minutes = Self.offsetMinutes(text) {
                 timeZoneOffsetMinutes = minutes
@@ -57,10 +78,11 @@ public struct SyslogInputConfig: ComponentConfig {
         return (bytes[0] == UInt8(ascii: "-") ? -1 : 1) * (hours * 60 + minutes)
     }
 
-    /// TCP: one producer lane per event loop, one per core. UDP: one socket, one lane.
+    /// TCP and TLS: one producer lane per event loop, one per core. UDP: one socket, one lane.
     public var producerLanes: Int { mode == .udp ? 1 : System.coreCount }
 
+    /// Loads the TLS files here, so a bad one stops `pipectl run` before anything starts.
     public func makeStage(_ context: StageContext) throws -> Stage {
-        .input(SyslogInput(config: self, metrics: context.metrics, logger: context.logger))
+        .input(try SyslogInput(config: self, metrics: context.metrics, logger: context.logger))
     }
 }

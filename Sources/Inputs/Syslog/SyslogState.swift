@@ -14,6 +14,11 @@ final class SyslogState: Sendable {
     let tooLarge: ManagedAtomic<Int>
     let refusedConnections: ManagedAtomic<Int>
     let bufferFull: ManagedAtomic<Int>
+    /// Connections refused or broken by TLS (a failed handshake: plaintext, an old version, a
+    /// missing or untrusted client certificate).
+    let tlsFailures: ManagedAtomic<Int>
+    /// Events an output lost after the input had read them (`acknowledgements: true`).
+    let droppedDownstream: ManagedAtomic<Int>
 
     init(config: SyslogInputConfig, metrics: ComponentMetrics, log: RateLimitedLogger) {
         self.config = config
@@ -24,5 +29,7 @@ final class SyslogState: Sendable {
         tooLarge = metrics.errorCounter("too_large")
         refusedConnections = metrics.errorCounter("connection_refused")
         bufferFull = metrics.dropCounter("buffer_full")
+        tlsFailures = metrics.errorCounter("tls")
+        droppedDownstream = metrics.errorCounter("dropped_downstream")
     }
 }

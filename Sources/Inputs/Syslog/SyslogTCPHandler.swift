@@ -1,28 +1,37 @@
 import NIOCore
+import NIOSSL
 import Pipeline
 
-/// One TCP connection: frames its bytes (`SyslogStreamDecoder`) and emits each read cycle's
-/// messages as one batch on its loop's lane.
+/// One TCP connection (in tls mode behind `NIOSSLServerHandler`): frames its bytes
+/// (`SyslogStreamDecoder`) and emits each read cycle's messages as one batch on its loop's lane.
 ///
 /// Backpressure: while a batch waits for room downstream the handler holds back `read()`, so
 /// the kernel buffers fill and the sender's TCP window closes; the batch is retried on the loop
-/// every few milliseconds. Nothing is dropped.
+/// every few milliseconds. Nothing is dropped. With `acknowledgements: true` reading also
+/// waits for the emitted batch's acknowledgement (see `SyslogTCPHandler+Acknowledgements`).
 final class SyslogTCPHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
 
     private static let retryInterval = TimeAmount.milliseconds(5)
 
-    private let state: SyslogState
+    let state: SyslogState
     private let lane: InputLane
     private var decoder: SyslogStreamDecoder
     private var batch = LogBatch(capacity: 64, bytesPerEvent: 320)
     /// The batch that found downstream full, retried until it goes.
     private var pending: EventBatch?
     private var pendingCount = 0
-    /// A `read()` held back while `pending` waits.
+    /// The number of the latest batch given an acknowledgement token.
+    var batchNumber = 0
+    /// The number and size of the emitted batch whose acknowledgement reading waits for.
+    var awaited: (number: Int, count: Int)?
+    /// A `read()` held back while a batch waits (`blocked`).
     private var readHeld = false
     private var counted = false
+
+    /// True while a batch waits for room downstream or for its acknowledgement: nothing is read.
+    private var blocked: Bool { pending != nil || awaited != nil }
 
     init(state: SyslogState, lane: InputLane) {
         self.state = state
@@ -45,6 +54,7 @@ final class SyslogTCPHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if counted { state.connections.wrappingDecrement(ordering: .relaxed) }
         counted = false
+        readHeld = false
         var empty = ByteBuffer()
         decode(&empty, isComplete: true)
         flush(context)
@@ -62,20 +72,29 @@ final class SyslogTCPHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if pending != nil { readHeld = true } else { context.read() }
+        if blocked { readHeld = true } else { context.read() }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // A connection paused by backpressure is not idle.
+        // A connection paused by backpressure or an acknowledgement is not idle.
         if event is IdleStateHandler.IdleStateEvent {
-            if pending == nil { context.close(promise: nil) }
+            if !blocked { context.close(promise: nil) }
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if state.config.mode == .tls { countTLSFailure(context, error) }
         context.close(promise: nil)
+    }
+
+    /// A peer closing without TLS close_notify (as many syslog senders do) is no failure;
+    /// every other TLS error is: the handshake failed or the session broke.
+    private func countTLSFailure(_ context: ChannelHandlerContext, _ error: any Error) {
+        guard error is NIOSSLError || error is BoringSSLError, error as? NIOSSLError != .uncleanShutdown else { return }
+        state.tlsFailures.wrappingIncrement(ordering: .relaxed)
+        state.log.warning("closed a TLS connection from \(context.remoteAddress?.description ?? "?"): \(error)")
     }
 
     private func decode(_ chunk: inout ByteBuffer, isComplete: Bool) {
@@ -91,9 +110,10 @@ final class SyslogTCPHandler: ChannelDuplexHandler {
     }
 
     /// Hands the batch on, unless an earlier one still waits (it follows that one).
-    private func flush(_ context: ChannelHandlerContext) {
-        guard pending == nil, !batch.isEmpty else { return }
+    func flush(_ context: ChannelHandlerContext) {
+        guard !blocked, !batch.isEmpty else { return }
         pendingCount = batch.count
+        if state.config.acknowledgements { batch.acknowledgements.add(acknowledgementToken(context)) }
         pending = .logs(batch)
         batch = LogBatch(capacity: 64, bytesPerEvent: 320)
         tryPending(context)
@@ -101,10 +121,12 @@ final class SyslogTCPHandler: ChannelDuplexHandler {
 
     private func tryPending(_ context: ChannelHandlerContext) {
         if lane.stopping {
+            // Never emitted: its token (if any) has no other holder and simply goes away.
             state.metrics.dropCounter("shutdown").wrappingIncrement(by: pendingCount, ordering: .relaxed)
             pending = nil
         } else if let emitter = lane.emitter, emitter.tryEmit(&pending) {
             state.metrics.receivedEvents.wrappingIncrement(by: pendingCount, ordering: .relaxed)
+            if state.config.acknowledgements { awaited = (batchNumber, pendingCount) }
         } else {
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             context.eventLoop.scheduleTask(in: Self.retryInterval) {
@@ -114,9 +136,13 @@ final class SyslogTCPHandler: ChannelDuplexHandler {
             return
         }
         flush(context)
-        if pending == nil, readHeld {
-            readHeld = false
-            context.read()
-        }
+        resumeReading(context)
+    }
+
+    /// Passes on a held `read()` once no batch waits.
+    func resumeReading(_ context: ChannelHandlerContext) {
+        guard !blocked, readHeld else { return }
+        readHeld = false
+        context.read()
     }
 }
