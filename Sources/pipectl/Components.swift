@@ -25,5 +25,6 @@ enum Components {
         PrometheusExporterOutputConfig.componentType,
         RemoteWriteOutputConfig.componentType,
         StdoutOutputConfig.componentType,
+        SyslogOutputConfig.componentType,
     ])
 }
