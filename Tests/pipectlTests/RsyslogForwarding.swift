@@ -95,14 +95,21 @@ enum RsyslogForwarding {
         """
     }
 
-    /// Runs pipectl with a syslog input (`inputOptions`, e.g. `mode: tcp`) on a free port and
-    /// rsyslog forwarding to it (`actionOptions`: more `omfwd` parameters), sends every message,
-    /// waits for them in pipectl's JSON output and compares them field by field. Both processes
-    /// are stopped by PID at the end, also when the test fails.
-    static func run(_ test: XCTestCase, template: Template, framing: Framing,
-                    inputOptions: (RsyslogTestCertificates) -> String = { _ in "mode: tcp" },
-                    actionOptions: (RsyslogTestCertificates) -> String = { _ in "" },
-                    file: StaticString = #filePath, line: UInt = #line) throws {
+    /// A running forwarding set-up: pipectl's syslog input writing JSON to `output`, and
+    /// rsyslog forwarding to it, both stopped by PID when the test ends.
+    struct Setup {
+        let output: URL
+        let pipectl: PipectlProcess
+        let rsyslog: RsyslogDaemon
+        let sent: [Sent]
+    }
+
+    /// Starts pipectl with a syslog input (`inputOptions`, e.g. `mode: tcp`) on a free port and
+    /// rsyslog forwarding to it (`actionOptions`: more `omfwd` parameters), then sends every
+    /// message into rsyslog.
+    static func start(_ test: XCTestCase, template: Template, framing: Framing,
+                      inputOptions: (RsyslogTestCertificates) -> String,
+                      actionOptions: (RsyslogTestCertificates) -> String) throws -> Setup {
         try RsyslogDaemon.requireInstalled()
         let dir = try temporaryDirectory(test)
         let certificates = try RsyslogTestCertificates(in: dir)
@@ -121,15 +128,40 @@ enum RsyslogForwarding {
                                                                framing: framing, extra: actionOptions(certificates)))
         let sent = messages()
         try LoopbackSockets.send(tcp: rsyslogPort, Array(sent.map { $0.line + "\n" }.joined().utf8))
-        try poll("\(sent.count) events in pipectl's output", timeout: 30,
-                 detail: { "got: \(fileLines(output)); rsyslog: \(rsyslog.diagnostics)" }) { fileLines(output).count >= sent.count }
-        rsyslog.stop()
-        RsyslogPipectl.stop(pipectl, file: file, line: line)
-        let lines = fileLines(output)
+        return Setup(output: output, pipectl: pipectl, rsyslog: rsyslog, sent: sent)
+    }
+
+    /// Forwards every message (see `start`), waits for them in pipectl's JSON output and
+    /// compares them field by field.
+    static func run(_ test: XCTestCase, template: Template, framing: Framing,
+                    inputOptions: (RsyslogTestCertificates) -> String = { _ in "mode: tcp" },
+                    actionOptions: (RsyslogTestCertificates) -> String = { _ in "" },
+                    file: StaticString = #filePath, line: UInt = #line) throws {
+        let s = try start(test, template: template, framing: framing, inputOptions: inputOptions, actionOptions: actionOptions)
+        try poll("\(s.sent.count) events in pipectl's output", timeout: 30,
+                 detail: { "got: \(fileLines(s.output)); rsyslog: \(s.rsyslog.diagnostics)" }) { fileLines(s.output).count >= s.sent.count }
+        s.rsyslog.stop()
+        RsyslogPipectl.stop(s.pipectl, file: file, line: line)
+        let lines = fileLines(s.output)
         let got = lines.compactMap(SyslogFields.init(pipectlJSON:))
         XCTAssertEqual(got.count, lines.count, "every line is a well-formed syslog event: \(lines)", file: file, line: line)
-        XCTAssertEqual(lines.count, sent.count, "one event per message", file: file, line: line)
-        assertSameMessages(got: got, expected: sent.map { expected($0, template) }, key: marker,
+        XCTAssertEqual(lines.count, s.sent.count, "one event per message", file: file, line: line)
+        assertSameMessages(got: got, expected: s.sent.map { expected($0, template) }, key: marker,
                            "\(template.rawValue), \(framing.rawValue) framing", file: file, line: line)
+    }
+
+    /// Starts forwarding (see `start`) where the TLS handshake must fail: waits until rsyslog
+    /// reports `rsyslogSays`, then checks that pipectl received nothing.
+    static func refused(_ test: XCTestCase, inputOptions: (RsyslogTestCertificates) -> String,
+                        actionOptions: (RsyslogTestCertificates) -> String, rsyslogSays: String,
+                        file: StaticString = #filePath, line: UInt = #line) throws {
+        let s = try start(test, template: .syslogProtocol23, framing: .octetCounted, inputOptions: inputOptions,
+                          actionOptions: actionOptions)
+        try poll("rsyslog reporting \"\(rsyslogSays)\"", timeout: 30, detail: { s.rsyslog.diagnostics }) {
+            s.rsyslog.diagnostics.contains(rsyslogSays)
+        }
+        s.rsyslog.stop()
+        RsyslogPipectl.stop(s.pipectl, file: file, line: line)
+        XCTAssertEqual(fileLines(s.output), [], "nothing arrives without a successful handshake", file: file, line: line)
     }
 }
