@@ -39,7 +39,9 @@ public enum ConfigLoader {
         }
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: interpolated) else {
+            // Every option is read from its scalar's text, so no tag resolution: the default
+            // resolver's rules are ICU regular expressions, which cost megabytes of RSS to start.
+            guard let node = try Yams.compose(yaml: interpolated, Resolver.basic) else {
                 diagnostics.report(line: 1, column: 1, path: "", "the pipeline file is empty")
                 return outcome(nil, diagnostics, sourceMap)
             }
