@@ -80,13 +80,29 @@ enum RsyslogForwarding {
         return fields
     }
 
-    /// The rsyslog config: an `imtcp` input on `inPort` whose ruleset forwards every message
-    /// with `omfwd` to 127.0.0.1:`outPort`; `extra` adds action parameters (TLS). The action
-    /// has its own queue and retries forever, so nothing is dropped while pipectl starts.
-    static func config(inPort: Int, outPort: Int, template: Template, framing: Framing, extra: String = "") -> String {
+    /// What pipectl should read of a message rsyslog itself parsed as `seen` (logger's).
+    static func expected(seen: SyslogFields, _ template: Template) -> SyslogFields {
+        var fields = seen
+        if template == .forward {
+            fields.msgid = nil
+            fields.structuredData = nil
+            // `sp-if-no-1st-sp` adds no SP before a MSG that starts with one, and the parser
+            // takes one SP after `TAG:` as the separator.
+            if fields.message.hasPrefix(" ") { fields.message.removeFirst() }
+        }
+        return fields
+    }
+
+    /// The rsyslog config: an `imtcp` input on `inPort` whose ruleset writes what rsyslog parsed
+    /// to `seen` and forwards every message with `omfwd` to 127.0.0.1:`outPort`; `extra` adds
+    /// action parameters (TLS). The forwarding action has its own queue and retries forever,
+    /// so nothing is dropped while pipectl starts.
+    static func config(inPort: Int, outPort: Int, template: Template, framing: Framing, seen: String, extra: String = "") -> String {
         """
         module(load="imtcp")
+        \(SyslogFields.rsyslogTemplate)
         ruleset(name="forward") {
+          action(type="omfile" file="\(seen)" template="fields")
           action(type="omfwd" target="127.0.0.1" port="\(outPort)" protocol="tcp" TCP_Framing="\(framing.rawValue)"
                  template="\(template.rawValue)" \(extra)
                  queue.type="LinkedList" action.resumeRetryCount="-1" action.resumeInterval="1")
@@ -99,6 +115,8 @@ enum RsyslogForwarding {
     /// rsyslog forwarding to it, both stopped by PID when the test ends.
     struct Setup {
         let output: URL
+        /// What rsyslog parsed of each message it received.
+        let seen: URL
         let pipectl: PipectlProcess
         let rsyslog: RsyslogDaemon
         let sent: [Sent]
@@ -106,7 +124,7 @@ enum RsyslogForwarding {
 
     /// Starts pipectl with a syslog input (`inputOptions`, e.g. `mode: tcp`) on a free port and
     /// rsyslog forwarding to it (`actionOptions`: more `omfwd` parameters), then sends every
-    /// message into rsyslog.
+    /// message into rsyslog: `messages()` in one connection, then `RsyslogLogger.messages`.
     static func start(_ test: XCTestCase, template: Template, framing: Framing,
                       inputOptions: (RsyslogTestCertificates) -> String,
                       actionOptions: (RsyslogTestCertificates) -> String) throws -> Setup {
@@ -114,7 +132,7 @@ enum RsyslogForwarding {
         let dir = try temporaryDirectory(test)
         let certificates = try RsyslogTestCertificates(in: dir)
         let rsyslogPort = try freeLoopbackPort(), pipectlPort = try freeLoopbackPort()
-        let output = dir.appendingPathComponent("out.ndjson")
+        let output = dir.appendingPathComponent("out.ndjson"), seen = dir.appendingPathComponent("seen.log")
         let pipectl = try RsyslogPipectl.start(test, in: dir, yaml: """
             data_dir: \(dir.path)/data
             api: { enabled: false }
@@ -125,28 +143,35 @@ enum RsyslogForwarding {
             """, tcpPort: pipectlPort)
         let rsyslog = try RsyslogDaemon.started(test, in: dir, name: "rsyslog", tcpPorts: [rsyslogPort],
                                                 config: config(inPort: rsyslogPort, outPort: pipectlPort, template: template,
-                                                               framing: framing, extra: actionOptions(certificates)))
+                                                               framing: framing, seen: seen.path,
+                                                               extra: actionOptions(certificates)))
         let sent = messages()
         try LoopbackSockets.send(tcp: rsyslogPort, Array(sent.map { $0.line + "\n" }.joined().utf8))
-        return Setup(output: output, pipectl: pipectl, rsyslog: rsyslog, sent: sent)
+        try RsyslogLogger.send(tcp: rsyslogPort)
+        return Setup(output: output, seen: seen, pipectl: pipectl, rsyslog: rsyslog, sent: sent)
     }
 
     /// Forwards every message (see `start`), waits for them in pipectl's JSON output and
-    /// compares them field by field.
+    /// compares them field by field: with the values sent, or for logger's messages with what
+    /// rsyslog parsed.
     static func run(_ test: XCTestCase, template: Template, framing: Framing,
                     inputOptions: (RsyslogTestCertificates) -> String = { _ in "mode: tcp" },
                     actionOptions: (RsyslogTestCertificates) -> String = { _ in "" },
                     file: StaticString = #filePath, line: UInt = #line) throws {
         let s = try start(test, template: template, framing: framing, inputOptions: inputOptions, actionOptions: actionOptions)
-        try poll("\(s.sent.count) events in pipectl's output", timeout: 30,
-                 detail: { "got: \(fileLines(s.output)); rsyslog: \(s.rsyslog.diagnostics)" }) { fileLines(s.output).count >= s.sent.count }
+        let count = s.sent.count + RsyslogLogger.messages.count
+        try poll("\(count) events in pipectl's output", timeout: 30,
+                 detail: { "got: \(fileLines(s.output)); rsyslog: \(s.rsyslog.diagnostics)" }) { fileLines(s.output).count >= count }
         s.rsyslog.stop()
         RsyslogPipectl.stop(s.pipectl, file: file, line: line)
         let lines = fileLines(s.output)
         let got = lines.compactMap(SyslogFields.init(pipectlJSON:))
         XCTAssertEqual(got.count, lines.count, "every line is a well-formed syslog event: \(lines)", file: file, line: line)
-        XCTAssertEqual(lines.count, s.sent.count, "one event per message", file: file, line: line)
-        assertSameMessages(got: got, expected: s.sent.map { expected($0, template) }, key: marker,
+        XCTAssertEqual(lines.count, count, "one event per message", file: file, line: line)
+        let seen = RsyslogLogger.seen(in: s.seen)
+        XCTAssertEqual(seen.count, RsyslogLogger.messages.count, "rsyslog read logger's messages: \(fileLines(s.seen))", file: file, line: line)
+        let want = s.sent.map { expected($0, template) } + seen.map { expected(seen: $0, template) }
+        assertSameMessages(got: got, expected: want, key: marker,
                            "\(template.rawValue), \(framing.rawValue) framing", file: file, line: line)
     }
 

@@ -3,13 +3,8 @@ import PipelineTesting
 import XCTest
 
 /// pipectl → rsyslog: a private rsyslogd receives what pipectl's `syslog` output sends and
-/// writes each message's fields, one line each, with `RsyslogReceiving.fieldsTemplate`.
+/// writes each message's fields, one line each, with `SyslogFields.rsyslogTemplate`.
 enum RsyslogReceiving {
-    /// `PRI|TIMESTAMP|HOSTNAME|APP-NAME|PROCID|MSGID|STRUCTURED-DATA|MSG`, read back by
-    /// `SyslogFields(rsyslogLine:)`.
-    static let fieldsTemplate =
-        #"template(name="fields" type="string" string="%pri%|%timereported:::date-rfc3339%|%hostname%|%app-name%|%procid%|%msgid%|%structured-data%|%msg%\n")"#
-
     /// How the receiver listens.
     enum Listener {
         case tcp
@@ -41,7 +36,7 @@ enum RsyslogReceiving {
         }
         return """
         main_queue(queue.timeoutShutdown="10000")
-        \(fieldsTemplate)
+        \(SyslogFields.rsyslogTemplate)
         ruleset(name="in") { action(type="omfile" file="\(output)" template="fields") }
         \(input)
         """

@@ -16,6 +16,12 @@ struct SyslogFields: Equatable {
     var structuredData: String?
     var message: String
 
+    /// An rsyslog template `fields` that writes a message as
+    /// `PRI|TIMESTAMP|HOSTNAME|APP-NAME|PROCID|MSGID|STRUCTURED-DATA|MSG`, read back by
+    /// `init(rsyslogLine:)`.
+    static let rsyslogTemplate =
+        #"template(name="fields" type="string" string="%pri%|%timereported:::date-rfc3339%|%hostname%|%app-name%|%procid%|%msgid%|%structured-data%|%msg%\n")"#
+
     /// The fields by name, in the order they are compared.
     var named: [(String, String)] {
         [("facility", String(facility)), ("severity", String(severity)), ("timestamp", String(timestamp)),
@@ -34,7 +40,7 @@ struct SyslogFields: Equatable {
                   structuredData: object["structured_data"] as? String, message: message)
     }
 
-    /// A line rsyslog wrote with `RsyslogTemplates.fields`: `PRI|TIMESTAMP|HOST|APP|PROCID|MSGID|SD|MSG`.
+    /// A line rsyslog wrote with `rsyslogTemplate`: `PRI|TIMESTAMP|HOST|APP|PROCID|MSGID|SD|MSG`.
     init?(rsyslogLine line: String) {
         let parts = line.split(separator: "|", maxSplits: 7, omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 8, let pri = Int(parts[0]), let timestamp = SyslogFields.nanoseconds(rfc3339: parts[1]) else { return nil }
