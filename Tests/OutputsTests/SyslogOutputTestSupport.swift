@@ -38,12 +38,12 @@ enum SyslogOutputTesting {
     /// The id in a received message `m<id>`.
     static func id(_ message: SyslogTestReceiver.Message) -> Int { Int(message.message.dropFirst())! }
 
-    /// A loaded, prepared `static → syslog(out)` pipeline over `batches`.
-    static func topology(_ test: XCTestCase, options: String, batches: [EventBatch]) async throws -> Topology {
+    /// A loaded, prepared `static → syslog(out)` pipeline over `batches`; `components` records the output's stage.
+    static func topology(_ test: XCTestCase, options: String, batches: [EventBatch],
+                         components: TestComponents = TestComponents()) async throws -> Topology {
         let dataDirectory = try temporaryDirectory(test).path
-        let components = TestComponents()
         components.provide("src", .input(StaticInput(batches)))
-        let registry = ComponentRegistry(components.registry.types + [SyslogOutputConfig.componentType])
+        let registry = ComponentRegistry(components.registry.types + [components.recording(SyslogOutputConfig.componentType)])
         let outcome = ConfigLoader.load(text: """
             data_dir: "\(dataDirectory)"
             shutdown_timeout: 30s

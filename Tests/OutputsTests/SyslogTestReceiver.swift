@@ -30,6 +30,8 @@ final class SyslogTestReceiver: Sendable {
         var children: [any Channel] = []
         var received = 0
         var paused = false
+        /// The pause happens once: a receiver started again reads normally.
+        var pausedBefore = false
     }
 
     private let state = NIOLockedValueBox(State())
@@ -40,7 +42,7 @@ final class SyslogTestReceiver: Sendable {
     private let receiveBuffer: Int?
 
     /// - Parameters:
-    ///   - pauseAfter: stop reading every connection once this many messages arrived (until killed).
+    ///   - pauseAfter: stop reading once this many messages arrived (until killed; once only).
     ///   - receiveBuffer: `SO_RCVBUF` of accepted connections, bounding what the kernel takes unread.
     init(_ mode: Mode, tls: TLSConfiguration? = nil, pauseAfter: Int? = nil, receiveBuffer: Int? = nil) throws {
         self.mode = mode
@@ -118,8 +120,9 @@ final class SyslogTestReceiver: Sendable {
             return state.withLockedValue { s in
                 s.connections[index].append(message)
                 s.received += 1
-                guard let pauseAfter, !s.paused, s.received >= pauseAfter else { return false }
+                guard let pauseAfter, !s.pausedBefore, s.received >= pauseAfter else { return false }
                 s.paused = true
+                s.pausedBefore = true
                 return true
             }
         }

@@ -1,4 +1,4 @@
-import Atomics
+import NIOConcurrencyHelpers
 import NIOSSL
 import Pipeline
 
@@ -15,6 +15,8 @@ final class SyslogOutput: OutputStage {
     let config: SyslogOutputConfig
     let tls: TLSConfiguration?
     let deadLetter: DeliveryDeadLetter
+    /// The stream lanes' transports while running (tcp, tls).
+    private let streams = NIOLockedValueBox<[DeliveryStreamTransport]>([])
 
     init(id: String, config: SyslogOutputConfig, tls: TLSConfiguration?, deadLetter: DeliveryDeadLetter) {
         self.id = id
@@ -24,6 +26,11 @@ final class SyslogOutput: OutputStage {
     }
 
     var name: String { "syslog(\(id))" }
+
+    /// Events written again after reconnects, over every lane (each may have reached the receiver twice).
+    var replayedEvents: Int {
+        streams.withLockedValue { $0.reduce(0) { $0 + $1.replayedEvents.load(ordering: .relaxed) } }
+    }
 
     func run(_ context: OutputContext) async throws {
         let log = RateLimitedLogger(logger: context.logger)
@@ -48,6 +55,7 @@ final class SyslogOutput: OutputStage {
                                   transport: transport, policy: delivery.retry, deadLetter: deadLetter,
                                   metrics: context.metrics, log: log, clock: ContinuousClock())
         }
+        streams.withLockedValue { $0 = drivers.map(\.transport) }
         await consume(context, drivers: drivers)
         await withTaskGroup(of: Void.self) { group in
             for driver in drivers { group.addTask { await driver.finish() } }
