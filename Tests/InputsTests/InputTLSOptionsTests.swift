@@ -97,6 +97,15 @@ final class InputTLSOptionsTests: XCTestCase {
             """).hasPrefix("inputs.in: tls: cannot use cert \(certs.serverCert) with key \(certs.clientKey): "))
     }
 
+    func testAWrongPathIsNotReadForever() throws {
+        XCTAssertEqual(
+            try Self.buildError("{ type: syslog, mode: tls, listen: \"127.0.0.1:6514\", tls: { cert: /dev/zero, key: /dev/zero } }"),
+            "inputs.in: tls.cert: cannot load /dev/zero: larger than 4MiB, not a PEM file")
+        XCTAssertEqual(
+            try Self.buildError("{ type: syslog, mode: tls, listen: \"127.0.0.1:6514\", tls: { cert: /, key: / } }"),
+            "inputs.in: tls.cert: cannot load /: Is a directory")
+    }
+
     func testAcknowledgementsNeedAStream() {
         Self.assertOneError("{ type: syslog, mode: udp, listen: \"127.0.0.1:514\", acknowledgements: true }",
                             "inputs.in.acknowledgements: needs mode tcp or tls: UDP cannot hold a sender back")

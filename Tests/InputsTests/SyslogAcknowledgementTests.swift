@@ -51,6 +51,32 @@ final class SyslogAcknowledgementTests: XCTestCase {
         }
     }
 
+    func testOverTLSReadingWaitsForTheAcknowledgementToo() async throws {
+        let certs = try TLSTestCertificates(self)
+        let stuck = CapturingOutput(paused: true)
+        let (pipeline, port) = try await SyslogInputTests.start(
+            self, mode: "tls", ", acknowledgements: true, tls: { cert: \(certs.serverCert), key: \(certs.serverKey) }", output: stuck)
+        let metrics = pipeline.metrics("in")
+        let count = 20_000, padding = String(repeating: "p", count: 240)
+        let first = Self.line("message 0 \(padding)")
+        let rest = Array((1..<count).map { "<13>1 - host app - - - message \($0) \(padding)\n" }.joined().utf8)
+        let client = try await SyslogTLSTestClient(port: port, SyslogTLSTestClient.configuration(ca: certs.ca))
+        try await withTimeout(seconds: 120) {
+            try await client.send(first)
+            try await eventually("the first batch is emitted") { metrics.receivedEvents.load(ordering: .relaxed) == 1 }
+            let written = client.write(rest)
+            try await eventually(timeout: 30, "the client's writes back up") { !client.isWritable }
+            XCTAssertEqual(metrics.receivedEvents.load(ordering: .relaxed), 1, "nothing read while the first batch is unacknowledged")
+            XCTAssertEqual(metrics.receivedBytes.load(ordering: .relaxed), first.count)
+
+            stuck.resume()
+            try await written.get()
+            try await eventually(timeout: 60, "every message") { stuck.eventCount == count }
+            XCTAssertEqual(stuck.messages, (0..<count).map { "message \($0) \(padding)" })
+            await client.close()
+        }
+    }
+
     /// The same stuck output without acknowledgements: its queue takes more than one batch.
     func testWithoutAcknowledgementsTheQueueIsEnough() async throws {
         let stuck = CapturingOutput(paused: true)

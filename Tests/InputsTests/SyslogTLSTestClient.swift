@@ -35,6 +35,14 @@ final class SyslogTLSTestClient: Sendable {
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
     }
 
+    /// Queues `bytes` without waiting; the future completes once the socket took them all.
+    func write(_ bytes: [UInt8]) -> EventLoopFuture<Void> {
+        channel.writeAndFlush(ByteBuffer(bytes: bytes))
+    }
+
+    /// False while more is queued than the socket takes (the receiver does not read).
+    var isWritable: Bool { channel.isWritable }
+
     /// Sends TLS close_notify and closes.
     func close() async {
         try? await channel.close()

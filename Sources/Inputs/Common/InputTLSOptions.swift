@@ -11,7 +11,7 @@ import Pipeline
 /// - verify_client (bool, default false): refuse clients without a certificate signed by `ca`.
 ///
 /// TLS 1.2 is the minimum. Reading the mapping opens nothing; `makeContext()` loads the files.
-struct InputTLSOptions: Sendable, Equatable {
+struct InputTLSOptions: Sendable {
     var cert: String
     var key: String
     var ca: String?
@@ -74,6 +74,9 @@ struct InputTLSOptions: Sendable, Equatable {
         }
     }
 
+    /// PEM files are small (a system CA bundle is about 200KiB); this bounds a wrong path like `/dev/zero`.
+    private static let maxFileBytes = 4 * 1024 * 1024
+
     /// The bytes of a small file, failing with the system's reason (`No such file or directory`).
     private static func readFile(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -87,6 +90,7 @@ struct InputTLSOptions: Sendable, Equatable {
             guard n >= 0 else { throw PipectlError(String(cString: strerror(errno))) }
             if n == 0 { return bytes }
             bytes += chunk[0..<n]
+            guard bytes.count <= maxFileBytes else { throw PipectlError("larger than \(maxFileBytes / 1024 / 1024)MiB, not a PEM file") }
         }
     }
 }
