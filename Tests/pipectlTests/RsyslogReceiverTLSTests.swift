@@ -26,3 +26,21 @@ final class RsyslogReceiverTLSTests: XCTestCase {
         try RsyslogReceiving.run(self, .tls(driver: "ossl", clientName: "client.test")) { Self.tls($0, clientCertificate: true) }
     }
 }
+
+/// The TLS checks bite: a handshake that must fail delivers nothing.
+final class RsyslogReceiverTLSRefusalTests: XCTestCase {
+    /// rsyslog refuses pipectl's client certificate when it permits another name.
+    func testGnuTLSReceiverRefusesAClientOfAnotherName() throws {
+        try RsyslogReceiving.refused(self, .tls(driver: "gtls", clientName: "other.name"), outputOptions: { c in
+            "mode: tls, tls: { ca: \(c.ca), server_name: \(c.serverName), cert: \(c.clientCert), key: \(c.clientKey) }"
+        }, rsyslogSays: "peer name not authorized")
+    }
+
+    /// pipectl refuses a receiver whose certificate it cannot verify (no `ca`: the test CA is
+    /// not among the system's).
+    func testPipectlRefusesAReceiverSignedByAnUnknownCA() throws {
+        try RsyslogReceiving.refused(self, .tls(driver: "gtls", clientName: nil), outputOptions: { c in
+            "mode: tls, tls: { server_name: \(c.serverName) }"
+        }, rsyslogSays: "A TLS fatal alert has been received")
+    }
+}

@@ -42,11 +42,19 @@ enum RsyslogReceiving {
         """
     }
 
-    /// Sends RFC 5424 and 3164 lines into a pipectl syslog input whose events go out through a
-    /// `syslog` output (`outputOptions`: mode, framing, tls) to rsyslog listening with
-    /// `listener`; compares every message rsyslog wrote with what was sent, field by field.
-    static func run(_ test: XCTestCase, _ listener: Listener, outputOptions: (RsyslogTestCertificates) -> String,
-                    file: StaticString = #filePath, line: UInt = #line) throws {
+    /// A running set-up: rsyslog writing what it receives to `output`, and pipectl sending to
+    /// it, both stopped by PID when the test ends.
+    struct Setup {
+        let output: URL
+        let pipectl: PipectlProcess
+        let rsyslog: RsyslogDaemon
+    }
+
+    /// Starts rsyslog listening with `listener` and pipectl with a syslog input on a free port
+    /// whose events go out through a `syslog` output (`outputOptions`: mode, framing, tls) to
+    /// rsyslog, then sends `messages` into pipectl (octet-counted, so a message may hold a LF).
+    static func start(_ test: XCTestCase, _ listener: Listener, messages sent: [RsyslogForwarding.Sent],
+                      outputOptions: (RsyslogTestCertificates) -> String) throws -> Setup {
         try RsyslogDaemon.requireInstalled()
         let dir = try temporaryDirectory(test)
         let certificates = try RsyslogTestCertificates(in: dir)
@@ -65,16 +73,39 @@ enum RsyslogReceiving {
             outputs:
               rs: { type: syslog, inputs: [in], address: "127.0.0.1:\(rsyslogPort)", \(outputOptions(certificates)) }
             """, tcpPort: pipectlPort)
-        let sent = RsyslogForwarding.messages()
-        try LoopbackSockets.send(tcp: pipectlPort, Array(sent.map { $0.line + "\n" }.joined().utf8))
+        try LoopbackSockets.send(tcp: pipectlPort, Array(sent.map { "\($0.line.utf8.count) \($0.line)" }.joined().utf8))
+        return Setup(output: output, pipectl: pipectl, rsyslog: rsyslog)
+    }
+
+    /// Sends `messages` through pipectl to rsyslog (see `start`) and compares every message
+    /// rsyslog wrote with `expected` of what was sent (by default the sent fields), field by field.
+    static func run(_ test: XCTestCase, _ listener: Listener, messages sent: [RsyslogForwarding.Sent] = RsyslogForwarding.messages(),
+                    expected: (RsyslogForwarding.Sent) -> SyslogFields = \.fields,
+                    outputOptions: (RsyslogTestCertificates) -> String,
+                    file: StaticString = #filePath, line: UInt = #line) throws {
+        let s = try start(test, listener, messages: sent, outputOptions: outputOptions)
         try poll("\(sent.count) messages in rsyslog's output", timeout: 30,
-                 detail: { "got: \(fileLines(output)); rsyslog: \(rsyslog.diagnostics)" }) { fileLines(output).count >= sent.count }
-        RsyslogPipectl.stop(pipectl, file: file, line: line)
-        rsyslog.stop()
-        let lines = fileLines(output)
+                 detail: { "got: \(fileLines(s.output)); rsyslog: \(s.rsyslog.diagnostics)" }) { fileLines(s.output).count >= sent.count }
+        RsyslogPipectl.stop(s.pipectl, file: file, line: line)
+        s.rsyslog.stop()
+        let lines = fileLines(s.output)
         let got = lines.compactMap(SyslogFields.init(rsyslogLine:))
         XCTAssertEqual(got.count, lines.count, "every line rsyslog wrote parses: \(lines)", file: file, line: line)
         XCTAssertEqual(lines.count, sent.count, "one message per event", file: file, line: line)
-        assertSameMessages(got: got, expected: sent.map(\.fields), key: RsyslogForwarding.marker, "\(listener)", file: file, line: line)
+        assertSameMessages(got: got, expected: sent.map(expected), key: RsyslogForwarding.marker, "\(listener)", file: file, line: line)
+    }
+
+    /// Starts sending (see `start`) where the TLS handshake must fail: waits until rsyslog
+    /// reports `rsyslogSays`, then checks that rsyslog wrote no message.
+    static func refused(_ test: XCTestCase, _ listener: Listener, outputOptions: (RsyslogTestCertificates) -> String,
+                        rsyslogSays: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let s = try start(test, listener, messages: RsyslogForwarding.messages(), outputOptions: outputOptions)
+        try poll("rsyslog reporting \"\(rsyslogSays)\"", timeout: 30, detail: { s.rsyslog.diagnostics }) {
+            s.rsyslog.diagnostics.contains(rsyslogSays)
+        }
+        s.pipectl.signal(SIGKILL)
+        s.pipectl.wait(timeout: 10)
+        s.rsyslog.stop()
+        XCTAssertEqual(fileLines(s.output), [], "nothing arrives without a successful handshake", file: file, line: line)
     }
 }
