@@ -1,4 +1,5 @@
 import Foundation
+import Inputs
 import NIOSSL
 import Pipeline
 import PipelineTesting
@@ -121,6 +122,35 @@ final class SyslogTLSInputTests: XCTestCase {
             try await eventually("the TLS connection still delivers") { out.eventCount == 2 }
             XCTAssertEqual(out.messages, ["good 0", "good 1"])
             await good.close()
+        }
+    }
+
+    func testARefusedHandshakeIsLoggedWithItsReason() async throws {
+        let certs = try TLSTestCertificates(self)
+        let port = try freeLoopbackPort()
+        let components = TestComponents(), logs = LogCapture()
+        var registry = components.registry
+        registry.register(SyslogInputConfig.componentType)
+        let outcome = ConfigLoader.load(text: """
+        data_dir: \(certs.directory)/data
+        shutdown_timeout: 1s
+        inputs:
+          in: { type: syslog, mode: tls, listen: "127.0.0.1:\(port)", tls: { cert: \(certs.serverCert), key: \(certs.serverKey) } }
+        outputs:
+          out: { type: capture, inputs: [in] }
+        """, file: "tls.yaml", registry: registry)
+        let topology = try Topology(config: try XCTUnwrap(outcome.config, "\(outcome.errors)"), logger: logs.logger())
+        try await topology.prepare()
+        let run = Task { await topology.run() }
+        addTeardownBlock {
+            topology.shutdown()
+            await run.value
+        }
+        let plain = try SyslogTestSocket.connectTCP(port: port)
+        defer { close(plain) }
+        try SyslogTestSocket.send(plain, Self.line("plaintext"))
+        try await eventually("the refusal is logged") {
+            logs.messages.contains { $0.hasPrefix("closed a TLS connection from 127.0.0.1:") && $0.hasSuffix(": handshake failed: WRONG_VERSION_NUMBER") }
         }
     }
 }

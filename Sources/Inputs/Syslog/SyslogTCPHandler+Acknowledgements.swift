@@ -30,7 +30,7 @@ extension SyslogTCPHandler {
         awaited = nil
         if status == .dropped {
             state.droppedDownstream.wrappingIncrement(by: batch.count, ordering: .relaxed)
-            state.log.warning("an output lost \(batch.count) message(s) read from \(context.remoteAddress?.description ?? "a connection"); reading on")
+            state.log.warning("an output lost \(batch.count) message(s) read from \(Self.peer(context)); reading on")
         }
         flush(context)
         resumeReading(context)

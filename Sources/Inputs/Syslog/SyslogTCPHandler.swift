@@ -1,9 +1,9 @@
 import NIOCore
-import NIOSSL
 import Pipeline
 
-/// One TCP connection (in tls mode behind `NIOSSLServerHandler`): frames its bytes
-/// (`SyslogStreamDecoder`) and emits each read cycle's messages as one batch on its loop's lane.
+/// One TCP connection (in tls mode behind `NIOSSLServerHandler`, see `SyslogTCPHandler+TLS`):
+/// frames its bytes (`SyslogStreamDecoder`) and emits each read cycle's messages as one batch
+/// on its loop's lane.
 ///
 /// Backpressure: while a batch waits for room downstream the handler holds back `read()`, so
 /// the kernel buffers fill and the sender's TCP window closes; the batch is retried on the loop
@@ -89,12 +89,10 @@ final class SyslogTCPHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    /// A peer closing without TLS close_notify (as many syslog senders do) is no failure;
-    /// every other TLS error is: the handshake failed or the session broke.
-    private func countTLSFailure(_ context: ChannelHandlerContext, _ error: any Error) {
-        guard error is NIOSSLError || error is BoringSSLError, error as? NIOSSLError != .uncleanShutdown else { return }
-        state.tlsFailures.wrappingIncrement(ordering: .relaxed)
-        state.log.warning("closed a TLS connection from \(context.remoteAddress?.description ?? "?"): \(error)")
+    /// The sender as `127.0.0.1:5140` or `[::1]:5140`, for log lines.
+    static func peer(_ context: ChannelHandlerContext) -> String {
+        guard let address = context.remoteAddress, let ip = address.ipAddress, let port = address.port else { return "an unknown peer" }
+        return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
     private func decode(_ chunk: inout ByteBuffer, isComplete: Bool) {
