@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 @testable import Outputs
 import Pipeline
 import PipelineTesting
@@ -20,9 +21,9 @@ final class SyslogOutputReconnectTests: XCTestCase {
 
     /// Sends `count` events; the receiver stops reading after `pauseAfter` messages; once `inFlight`
     /// events are written beyond what it read, it is killed and started again on the same port.
-    private func run(count: Int, pauseAfter: Int, inFlight: Int, options: String) async throws -> Run {
+    private func run(count: Int, pauseAfter: Int, inFlight: Int, options: String, tls: TLSConfiguration? = nil) async throws -> Run {
         // A small receive buffer bounds what the receiver's TCP takes without the receiver reading it.
-        let receiver = try SyslogTestReceiver(.tcp(.octetCounting), pauseAfter: pauseAfter, receiveBuffer: 4096)
+        let receiver = try SyslogTestReceiver(.tcp(.octetCounting), tls: tls, pauseAfter: pauseAfter, receiveBuffer: 4096)
         let port = try await receiver.start()
         let components = TestComponents()
         let topology = try await T.topology(self, options: """
@@ -91,6 +92,23 @@ final class SyslogOutputReconnectTests: XCTestCase {
                                 options: "batch: { max_events: \(perWrite) }\nreplay_tail: \(tail)")
         XCTAssertGreaterThan(run.replayed, tail * perWrite * 4,
                              "far more than the tail was replayed: the send queue, which TCP never acknowledged")
+        assertNothingLost(run, count: 3000)
+    }
+
+    /// The same over TLS: offsets count ciphertext (records, handshake), which is what TCP acknowledges.
+    func testTLSWritesStillInTheSendQueueAreResent() async throws {
+        let dir = try temporaryDirectory(self).path
+        try T.makeCertificates(in: dir)
+        let server = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile("\(dir)/cert.pem").map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: "\(dir)/key.pem", format: .pem)))
+        let run = try await run(count: 3000, pauseAfter: 500, inFlight: 400, options: """
+            batch: { max_events: 10 }
+            replay_tail: 4
+            mode: tls
+            tls: { ca: "\(dir)/ca.pem", server_name: localhost }
+            """, tls: server)
+        XCTAssertGreaterThan(run.replayed, 4 * 10 * 4)
         assertNothingLost(run, count: 3000)
     }
 }

@@ -123,3 +123,21 @@ final class SyslogOutputTests: XCTestCase {
         }
     }
 }
+
+extension SyslogOutputTests {
+    /// Nobody listens: the kernel refuses datagrams after the ICMP port unreachable. UDP is at
+    /// most once, so each is either sent or dead-lettered, never retried.
+    func testRefusedDatagramsAreDeadLetteredNotRetried() async throws {
+        let port = try freeLoopbackPort()
+        let topology = try await T.topology(self, options: "address: 127.0.0.1:\(port)\nmode: udp\nbatch: { max_events: 10 }",
+                                            batches: T.batches(0..<200, batchSize: 10))
+        try await withTimeout(seconds: 30) { await topology.run() }
+        let metrics = T.metrics(topology)
+        let sent = metrics.sentEvents.load(ordering: .relaxed)
+        let rejected = metrics.dropCounts.first { $0.0 == "rejected" }?.1 ?? 0
+        XCTAssertEqual(sent + rejected, 200, "each datagram sent once or written off")
+        XCTAssertGreaterThan(rejected, 0, "the kernel reported the closed port")
+        XCTAssertEqual(metrics.errorCounts.first { $0.0 == "network" }?.1, rejected)
+        XCTAssertEqual(metrics.retries.load(ordering: .relaxed), 0)
+    }
+}

@@ -46,7 +46,11 @@ final class SyslogTestReceiver: Sendable {
     ///   - receiveBuffer: `SO_RCVBUF` of accepted connections, bounding what the kernel takes unread.
     init(_ mode: Mode, tls: TLSConfiguration? = nil, pauseAfter: Int? = nil, receiveBuffer: Int? = nil) throws {
         self.mode = mode
-        self.tls = try tls.map { try NIOSSLContext(configuration: $0) }
+        self.tls = try tls.map { tls in
+            var tls = tls
+            tls.shutdownTimeout = .milliseconds(1)  // killed: no waiting for the client's close_notify
+            return try NIOSSLContext(configuration: tls)
+        }
         self.pauseAfter = pauseAfter
         self.receiveBuffer = receiveBuffer
     }

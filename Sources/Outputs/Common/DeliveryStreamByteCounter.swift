@@ -5,7 +5,7 @@ import NIOCore
 /// (`DeliveryStreamConfirmation.tcpAcknowledged` compares it with what TCP acknowledged).
 ///
 ///     socket ◀── byte counter ◀── TLS (optional) ◀── stream handler ◀── writes
-final class DeliveryStreamByteCounter: ChannelOutboundHandler, RemovableChannelHandler {
+final class DeliveryStreamByteCounter: ChannelOutboundHandler {
     typealias OutboundIn = ByteBuffer
 
     /// Bytes passed towards the socket so far (once a write succeeded, they include all of it).

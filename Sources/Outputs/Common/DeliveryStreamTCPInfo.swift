@@ -10,12 +10,13 @@ enum DeliveryStreamTCPInfo {
     }
 
     /// Stream bytes the peer acknowledged: `tcpi_bytes_acked` less the 1 its SYN counts for;
-    /// nil where the channel has no TCP socket or the system has no such counter.
+    /// nil where the channel has no TCP socket or the system has no such counter; fails when
+    /// the socket cannot be asked (closed).
     static func bytesAcknowledged(_ channel: any Channel) -> EventLoopFuture<Int?> {
         #if os(Linux)
         guard let provider = channel as? any SocketOptionProvider else { return channel.eventLoop.makeSucceededFuture(nil) }
         let info: EventLoopFuture<Prefix> = provider.unsafeGetSocketOption(level: .tcp, name: .tcp_info)
-        return info.map { Optional(max(0, Int(truncatingIfNeeded: $0.words.15) - 1)) }.recover { _ in nil }
+        return info.map { Optional(max(0, Int(truncatingIfNeeded: $0.words.15) - 1)) }
         #else
         return channel.eventLoop.makeSucceededFuture(nil)
         #endif

@@ -182,14 +182,15 @@ package final class DeliveryStreamTransport: DeliveryTransport {
         }
     }
 
-    /// With `tcpAcknowledged`, confirms the writes the receiver's TCP has acknowledged, but the tail.
+    /// With `tcpAcknowledged`, confirms the writes the receiver's TCP has acknowledged, but the
+    /// tail. A socket that cannot be asked (closing) confirms nothing.
     private func poll(_ channel: any Channel, keepingTail: Bool = true) -> EventLoopFuture<Void> {
         guard tracksTCP else { return loop.makeSucceededVoidFuture() }
         return DeliveryStreamTCPInfo.bytesAcknowledged(channel).map { acknowledged in
             guard self.state.value.channel === channel, let counter = self.state.value.counter else { return }
-            // Without TCP_INFO only the tail protects the newest writes.
+            // Where the system has no such counter, only the tail protects the newest writes.
             self.state.value.ledger.transmitted(acknowledged ?? counter.written, keepingTail: keepingTail)
-        }
+        }.recover { _ in }
     }
 
     /// Polls until TCP acknowledged every unconfirmed write, tail included (shutdown); fails
