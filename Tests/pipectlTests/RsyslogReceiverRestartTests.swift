@@ -10,13 +10,21 @@ final class RsyslogReceiverRestartTests: XCTestCase {
     private let total = 3000
 
     func testEveryMessageArrivesAcrossAReceiverRestart() throws {
+        try restart(.tcp) { _ in "mode: tcp" }
+    }
+
+    func testEveryMessageArrivesAcrossAReceiverRestartOverTLS() throws {
+        try restart(.tls(driver: "gtls", clientName: nil)) { "mode: tls, tls: { ca: \($0.ca), server_name: \($0.serverName) }" }
+    }
+
+    private func restart(_ listener: RsyslogReceiving.Listener, outputOptions: (RsyslogTestCertificates) -> String) throws {
         try RsyslogDaemon.requireInstalled()
         let dir = try temporaryDirectory(self)
         let certificates = try RsyslogTestCertificates(in: dir)
         let port = try freeLoopbackPort()
         let output = dir.appendingPathComponent("rsyslog.out"), input = dir.appendingPathComponent("in.log")
         let rsyslog = try RsyslogDaemon.started(self, in: dir, name: "rsyslog", tcpPorts: [port],
-                                                config: RsyslogReceiving.config(.tcp, port: port, output: output.path,
+                                                config: RsyslogReceiving.config(listener, port: port, output: output.path,
                                                                                 certificates: certificates))
         _ = FileManager.default.createFile(atPath: input.path, contents: nil)
         let pipectl = try RsyslogPipectl.start(self, in: dir, yaml: """
@@ -25,13 +33,8 @@ final class RsyslogReceiverRestartTests: XCTestCase {
             inputs:
               lines: { type: file, path: \(input.path), start_at: beginning, poll_interval: 10ms }
             outputs:
-              rs:
-                type: syslog
-                inputs: [lines]
-                address: "127.0.0.1:\(port)"
-                appname: restart
-                batch: { max_events: 50, timeout: 10ms }
-                retry: { initial_backoff: 50ms, max_backoff: 300ms }
+              rs: { type: syslog, inputs: [lines], address: "127.0.0.1:\(port)", \(outputOptions(certificates)), appname: restart,
+                    batch: { max_events: 50, timeout: 10ms }, retry: { initial_backoff: 50ms, max_backoff: 300ms } }
             """)
         // The writer appends numbered lines at a steady pace (load, not synchronisation) and
         // waits at the half-way mark until the receiver is down, so the second half is written
@@ -67,6 +70,6 @@ final class RsyslogReceiverRestartTests: XCTestCase {
         let all = received()
         XCTAssertEqual(Set(all), Set(0..<total), "every numbered message, nothing else")
         XCTAssertLessThan(beforeRestart.count, total, "the receiver was stopped mid-stream")
-        print("receiver restart: \(total) messages, \(beforeRestart.count) before the restart, \(all.count - total) duplicates")
+        print("receiver restart (\(listener)): \(total) messages, \(beforeRestart.count) before the restart, \(all.count - total) duplicates")
     }
 }
