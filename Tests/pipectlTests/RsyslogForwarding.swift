@@ -14,10 +14,11 @@ enum RsyslogForwarding {
         case forward = "RSYSLOG_ForwardFormat"
     }
 
-    /// `omfwd`'s `TCP_Framing`.
+    /// `omfwd`'s `TCP_Framing`, or UDP (one message per datagram, RFC 5426).
     enum Framing: String {
         case octetCounted = "octet-counted"
         case lineFeed = "traditional"
+        case udp
     }
 
     /// A line sent into rsyslog and its fields; `bsd` when the line is RFC 3164.
@@ -103,7 +104,7 @@ enum RsyslogForwarding {
         \(SyslogFields.rsyslogTemplate)
         ruleset(name="forward") {
           action(type="omfile" file="\(seen)" template="fields")
-          action(type="omfwd" target="127.0.0.1" port="\(outPort)" protocol="tcp" TCP_Framing="\(framing.rawValue)"
+          action(type="omfwd" target="127.0.0.1" port="\(outPort)" \(framing == .udp ? #"protocol="udp""# : #"protocol="tcp" TCP_Framing="\#(framing.rawValue)""#)
                  template="\(template.rawValue)" \(extra)
                  queue.type="LinkedList" action.resumeRetryCount="-1" action.resumeInterval="1")
         }
@@ -140,7 +141,7 @@ enum RsyslogForwarding {
               rs: { type: syslog, listen: "127.0.0.1:\(pipectlPort)", \(inputOptions(certificates)) }
             outputs:
               out: { type: file, inputs: [rs], path: \(output.path), encoding: json }
-            """, tcpPort: pipectlPort)
+            """, tcpPort: framing == .udp ? nil : pipectlPort, udpPort: framing == .udp ? pipectlPort : nil)
         let rsyslog = try RsyslogDaemon.started(test, in: dir, name: "rsyslog", tcpPorts: [rsyslogPort],
                                                 config: config(inPort: rsyslogPort, outPort: pipectlPort, template: template,
                                                                framing: framing, seen: seen.path,

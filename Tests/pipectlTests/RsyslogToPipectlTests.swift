@@ -1,8 +1,8 @@
 import Foundation
 import XCTest
 
-/// A real rsyslogd forwards over plain TCP (`omfwd`) to pipectl's `syslog` input, in both of
-/// rsyslog's forwarding formats and both framings; every field of every message arrives.
+/// A real rsyslogd forwards over plain TCP and UDP (`omfwd`) to pipectl's `syslog` input, in
+/// both of rsyslog's forwarding formats and both TCP framings; every field of every message arrives.
 final class RsyslogToPipectlTests: XCTestCase {
     func testSyslogProtocol23OctetCounted() throws {
         try RsyslogForwarding.run(self, template: .syslogProtocol23, framing: .octetCounted)
@@ -18,5 +18,13 @@ final class RsyslogToPipectlTests: XCTestCase {
 
     func testForwardFormatLineFeedFramed() throws {
         try RsyslogForwarding.run(self, template: .forward, framing: .lineFeed)
+    }
+
+    func testSyslogProtocol23OverUDP() throws {
+        try RsyslogForwarding.run(self, template: .syslogProtocol23, framing: .udp, inputOptions: { _ in "mode: udp" })
+    }
+
+    func testForwardFormatOverUDP() throws {
+        try RsyslogForwarding.run(self, template: .forward, framing: .udp, inputOptions: { _ in "mode: udp" })
     }
 }
