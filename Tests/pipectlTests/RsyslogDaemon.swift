@@ -25,17 +25,21 @@ final class RsyslogDaemon {
     let configFile: URL
     private let tcpPorts: [Int]
     private let udpPorts: [Int]
+    private let timeZone: String
     private var process: Process?
     private var starts = 0
 
     /// Writes the config: `global(workDirectory=…)` followed by `body` (modules, templates,
     /// rulesets, inputs). `tcpPorts`/`udpPorts` are the ports its inputs listen on, which
-    /// `start()` waits for; a sender-only daemon may list none.
-    init(in parent: URL, name: String, tcpPorts: [Int] = [], udpPorts: [Int] = [], config body: String) throws {
+    /// `start()` waits for; a sender-only daemon may list none. `timeZone` (POSIX TZ) is the
+    /// zone rsyslog reads RFC 3164 timestamps in.
+    init(in parent: URL, name: String, tcpPorts: [Int] = [], udpPorts: [Int] = [], timeZone: String = "UTC",
+         config body: String) throws {
         dir = parent.appendingPathComponent(name)
         configFile = dir.appendingPathComponent("rsyslog.conf")
         self.tcpPorts = tcpPorts
         self.udpPorts = udpPorts
+        self.timeZone = timeZone
         let work = dir.appendingPathComponent("work")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         try """
@@ -86,7 +90,7 @@ final class RsyslogDaemon {
         // -C: no chdir to / (paths stay private); -i: our own pid file, never /run/rsyslogd.pid.
         child.arguments = ["-n", "-C", "-f", configFile.path, "-i", path("rsyslogd.pid")]
         // RFC 3164 timestamps carry no zone: rsyslog reads them in TZ, which the tests fix.
-        child.environment = ProcessInfo.processInfo.environment.merging(["TZ": "UTC"]) { $1 }
+        child.environment = ProcessInfo.processInfo.environment.merging(["TZ": timeZone]) { $1 }
         child.currentDirectoryURL = dir
         child.standardInput = FileHandle.nullDevice
         child.standardOutput = output

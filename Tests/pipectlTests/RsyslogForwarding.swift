@@ -12,6 +12,9 @@ enum RsyslogForwarding {
         case syslogProtocol23 = "RSYSLOG_SyslogProtocol23Format"
         /// RFC 3164 with an RFC 3339 timestamp: `<PRI>TIMESTAMP HOSTNAME TAG[PID]: MSG`; no MSGID or SD.
         case forward = "RSYSLOG_ForwardFormat"
+        /// rsyslog's default: RFC 3164, `<PRI>Mmm dd hh:mm:ss HOSTNAME TAG[PID]: MSG`, the wall
+        /// time of the message's own zone without year, fraction or offset.
+        case traditional = "RSYSLOG_TraditionalForwardFormat"
     }
 
     /// `omfwd`'s `TCP_Framing`, or UDP (one message per datagram, RFC 5426).
@@ -67,6 +70,25 @@ enum RsyslogForwarding {
         ]
     }
 
+    /// RFC 5424 lines stamped `now` in the zone `offsetHours` east of UTC, with microseconds,
+    /// for formats that keep neither the year nor the zone (`.traditional`).
+    static func messagesStampedNow(offsetHours: Int, now: Date = Date()) -> [Sent] {
+        let micros = Int64(now.timeIntervalSince1970 * 1_000_000)
+        var wall = time_t(micros / 1_000_000 + Int64(offsetHours * 3600))
+        var t = tm()
+        gmtime_r(&wall, &t)
+        let stamp = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06d%@%02d:00", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
+                           t.tm_hour, t.tm_min, t.tm_sec, Int(micros % 1_000_000), offsetHours < 0 ? "-" : "+", abs(offsetHours))
+        func m(_ f: Int, _ s: Int, _ host: String, _ app: String, _ procid: String?, _ msgid: String?, _ sd: String?,
+               _ message: String) -> Sent {
+            Sent(line: "<\(f * 8 + s)>1 \(stamp) \(host) \(app) \(procid ?? "-") \(msgid ?? "-") \(sd ?? "-") \(message)",
+                 fields: SyslogFields(facility: f, severity: s, timestamp: micros * 1000, hostname: host, appname: app,
+                                      procid: procid, msgid: msgid, structuredData: sd, message: message), bsd: false)
+        }
+        return [m(16, 6, "host-t", "app-t", "77", "MSGT", #"[a@1 b="c"]"#, "m1 traditional format"),
+                m(1, 5, "host-u", "app-u", nil, nil, nil, "m2 nil fields")]
+    }
+
     /// What pipectl should read after rsyslog re-wrote `sent` with `template`.
     static func expected(_ sent: Sent, _ template: Template) -> SyslogFields {
         var fields = sent.fields
@@ -74,17 +96,19 @@ enum RsyslogForwarding {
         case .syslogProtocol23:
             // rsyslog keeps the SP that follows `TAG:` of an RFC 3164 line as part of MSG.
             if sent.bsd { fields.message = " " + fields.message }
-        case .forward:
+        case .forward, .traditional:
             fields.msgid = nil
             fields.structuredData = nil
         }
+        if template == .traditional { fields.timestamp -= fields.timestamp % 1_000_000_000 }
         return fields
     }
 
     /// What pipectl should read of a message rsyslog itself parsed as `seen` (logger's).
     static func expected(seen: SyslogFields, _ template: Template) -> SyslogFields {
         var fields = seen
-        if template == .forward {
+        if template == .traditional { fields.timestamp -= fields.timestamp % 1_000_000_000 }
+        if template != .syslogProtocol23 {
             fields.msgid = nil
             fields.structuredData = nil
             // `sp-if-no-1st-sp` adds no SP before a MSG that starts with one, and the parser
@@ -125,9 +149,10 @@ enum RsyslogForwarding {
 
     /// Starts pipectl with a syslog input (`inputOptions`, e.g. `mode: tcp`) on a free port and
     /// rsyslog forwarding to it (`actionOptions`: more `omfwd` parameters), then sends every
-    /// message into rsyslog: `messages()` in one connection, then `RsyslogLogger.messages`.
-    static func start(_ test: XCTestCase, template: Template, framing: Framing,
-                      inputOptions: (RsyslogTestCertificates) -> String,
+    /// message into rsyslog: `messages` in one connection, then `RsyslogLogger.messages`.
+    /// rsyslog and logger run in `senderTimeZone` (POSIX TZ, e.g. `UTC-2` for +02:00).
+    static func start(_ test: XCTestCase, template: Template, framing: Framing, messages sent: [Sent] = messages(),
+                      senderTimeZone: String = "UTC", inputOptions: (RsyslogTestCertificates) -> String,
                       actionOptions: (RsyslogTestCertificates) -> String) throws -> Setup {
         try RsyslogDaemon.requireInstalled()
         let dir = try temporaryDirectory(test)
@@ -142,24 +167,24 @@ enum RsyslogForwarding {
             outputs:
               out: { type: file, inputs: [rs], path: \(output.path), encoding: json }
             """, tcpPort: framing == .udp ? nil : pipectlPort, udpPort: framing == .udp ? pipectlPort : nil)
-        let rsyslog = try RsyslogDaemon.started(test, in: dir, name: "rsyslog", tcpPorts: [rsyslogPort],
+        let rsyslog = try RsyslogDaemon.started(test, in: dir, name: "rsyslog", tcpPorts: [rsyslogPort], timeZone: senderTimeZone,
                                                 config: config(inPort: rsyslogPort, outPort: pipectlPort, template: template,
                                                                framing: framing, seen: seen.path,
                                                                extra: actionOptions(certificates)))
-        let sent = messages()
         try LoopbackSockets.send(tcp: rsyslogPort, Array(sent.map { $0.line + "\n" }.joined().utf8))
-        try RsyslogLogger.send(tcp: rsyslogPort)
+        try RsyslogLogger.send(tcp: rsyslogPort, timeZone: senderTimeZone)
         return Setup(output: output, seen: seen, pipectl: pipectl, rsyslog: rsyslog, sent: sent)
     }
 
     /// Forwards every message (see `start`), waits for them in pipectl's JSON output and
     /// compares them field by field: with the values sent, or for logger's messages with what
     /// rsyslog parsed.
-    static func run(_ test: XCTestCase, template: Template, framing: Framing,
-                    inputOptions: (RsyslogTestCertificates) -> String = { _ in "mode: tcp" },
+    static func run(_ test: XCTestCase, template: Template, framing: Framing, messages: [Sent] = messages(),
+                    senderTimeZone: String = "UTC", inputOptions: (RsyslogTestCertificates) -> String = { _ in "mode: tcp" },
                     actionOptions: (RsyslogTestCertificates) -> String = { _ in "" },
                     file: StaticString = #filePath, line: UInt = #line) throws {
-        let s = try start(test, template: template, framing: framing, inputOptions: inputOptions, actionOptions: actionOptions)
+        let s = try start(test, template: template, framing: framing, messages: messages, senderTimeZone: senderTimeZone,
+                          inputOptions: inputOptions, actionOptions: actionOptions)
         let count = s.sent.count + RsyslogLogger.messages.count
         try poll("\(count) events in pipectl's output", timeout: 30,
                  detail: { "got: \(fileLines(s.output)); rsyslog: \(s.rsyslog.diagnostics)" }) { fileLines(s.output).count >= count }

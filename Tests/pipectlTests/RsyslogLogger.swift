@@ -15,8 +15,9 @@ enum RsyslogLogger {
         ("m8", ["--rfc3164", "-t", "bsd-logger", "-p", "daemon.notice", "m8 rfc3164 from logger"]),
     ]
 
-    /// Sends every message to 127.0.0.1:`port` over TCP, one `logger` run each (bounded).
-    static func send(tcp port: Int) throws {
+    /// Sends every message to 127.0.0.1:`port` over TCP, one `logger` run each (bounded),
+    /// stamped in `timeZone` (a POSIX TZ: `UTC-2` is two hours east).
+    static func send(tcp port: Int, timeZone: String = "UTC") throws {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw CLIError("util-linux logger is not installed at \(executable)")
         }
@@ -25,6 +26,7 @@ enum RsyslogLogger {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = ["--tcp", "--server", "127.0.0.1", "--port", String(port)] + arguments
             process.standardInput = FileHandle.nullDevice
+            process.environment = ProcessInfo.processInfo.environment.merging(["TZ": timeZone]) { $1 }
             try process.run()
             let deadline = Date().addingTimeInterval(10)
             while process.isRunning, Date() < deadline { usleep(5_000) }

@@ -84,8 +84,9 @@ enum RsyslogPipectl {
 extension RsyslogDaemon {
     /// Starts a daemon that the test stops by its PID when it ends, whatever happened.
     static func started(_ test: XCTestCase, in parent: URL, name: String, tcpPorts: [Int] = [], udpPorts: [Int] = [],
-                        config: String) throws -> RsyslogDaemon {
-        let daemon = try RsyslogDaemon(in: parent, name: name, tcpPorts: tcpPorts, udpPorts: udpPorts, config: config)
+                        timeZone: String = "UTC", config: String) throws -> RsyslogDaemon {
+        let daemon = try RsyslogDaemon(in: parent, name: name, tcpPorts: tcpPorts, udpPorts: udpPorts, timeZone: timeZone,
+                                       config: config)
         test.addTeardownBlock { daemon.stop() }
         try daemon.start()
         return daemon

@@ -27,4 +27,12 @@ final class RsyslogToPipectlTests: XCTestCase {
     func testForwardFormatOverUDP() throws {
         try RsyslogForwarding.run(self, template: .forward, framing: .udp, inputOptions: { _ in "mode: udp" })
     }
+
+    /// rsyslog's default template drops the year, the fraction and the zone: with the sender's
+    /// zone as `timezone_offset`, pipectl reads each timestamp to the second.
+    func testTraditionalForwardFormatReadInTheSendersZone() throws {
+        try RsyslogForwarding.run(self, template: .traditional, framing: .lineFeed,
+                                  messages: RsyslogForwarding.messagesStampedNow(offsetHours: 2), senderTimeZone: "UTC-2",
+                                  inputOptions: { _ in #"mode: tcp, timezone_offset: "+02:00""# })
+    }
 }
