@@ -9,8 +9,9 @@ package enum DeliveryStreamConfirmation: Sendable {
     /// The receiver never answers (syslog over TCP or TLS). A write is confirmed once the
     /// receiver's TCP stack has acknowledged every byte of it (Linux `TCP_INFO`
     /// `tcpi_bytes_acked`, against the write's end offset in the bytes that left the
-    /// socket: ciphertext with TLS) and at least `tail` newer writes were made, because a
-    /// receiver killed with bytes in its socket buffer that it had not read yet loses them
-    /// although its TCP acknowledged them. At shutdown the tail is confirmed by TCP alone.
+    /// socket: ciphertext with TLS) and at least `tail` newer writes were acknowledged too,
+    /// because a receiver killed with bytes in its socket buffer that it had not read yet
+    /// loses them although its TCP acknowledged them, and those are the last acknowledged.
+    /// At shutdown the tail is confirmed by TCP alone.
     case tcpAcknowledged(tail: Int)
 }

@@ -9,13 +9,14 @@
 /// With `acknowledgements`, a write is confirmed once the receiver acknowledged all its
 /// events. With `tcpAcknowledged(tail:)`, once its last byte (its end offset in the bytes
 /// that left the socket, `wrote(endingAt:)`) is within what the receiver's TCP acknowledged
-/// (`transmitted(_:)`) and `tail` newer writes were made:
+/// (`transmitted(_:)`) and `tail` newer writes were acknowledged too: the most recently
+/// acknowledged bytes are the ones a receiver may not have read from its socket yet.
 ///
 /// ```
-///  stream bytes: │ w1 │ w2 │ w3 │ w4 │ w5 │ (w6 still in the socket's send queue)
-///  TCP acked:    ├──────────────────────────────────┤
-///  tail 2:                       └ w4, w5 kept ┘
-///  confirmed: w1, w2, w3; replayed after a reconnect: w4, w5, w6
+///  stream bytes: │ w1 │ w2 │ w3 │ w4 │ w5 │ w6 │   (w5, w6 still in the send queue)
+///  TCP acked:    ├───────────────────┤
+///  tail 2:                 └ w3, w4 ┘ kept: perhaps unread by the receiver
+///  confirmed: w1, w2; replayed after a reconnect: w3, w4, w5, w6
 /// ```
 /// A partly acknowledged write is written whole again, so the receiver may see events
 /// twice (at least once, never lost across a reconnect). A pure state machine: the
@@ -75,16 +76,14 @@ package struct DeliveryStreamLedger: Sendable {
     }
 
     /// Records that the receiver's TCP acknowledged the connection's first `bytes` bytes;
-    /// confirms the writes that lie wholly within them, except the newest `tail` (all of
-    /// them when `keepingTail` is false: at shutdown). Returns how many it confirmed.
+    /// confirms the writes that lie wholly within them, except the last `tail` of those (all
+    /// of them when `keepingTail` is false: at shutdown). Returns how many it confirmed.
     @discardableResult
     package mutating func transmitted(_ bytes: Int, keepingTail: Bool = true) -> Int {
         guard let tail else { return 0 }
-        let keep = keepingTail ? tail : 0
-        var confirmed = 0
-        while confirmed < ended, entries.count - confirmed > keep, let end = entries[confirmed].end, end <= bytes {
-            confirmed += 1
-        }
+        var acknowledged = 0
+        while acknowledged < ended, let end = entries[acknowledged].end, end <= bytes { acknowledged += 1 }
+        let confirmed = max(0, acknowledged - (keepingTail ? tail : 0))
         entries.removeFirst(confirmed)
         ended -= confirmed
         return confirmed

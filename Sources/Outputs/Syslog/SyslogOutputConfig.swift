@@ -17,8 +17,8 @@ import Pipeline
 ///   instead of the event's fields; absent from both: user and notice.
 /// - max_message_bytes (size, default 64KiB, at least 480): longer messages are cut at a UTF-8
 ///   boundary, counted in `errors{kind="truncated"}`; with udp at most 65507 (one datagram).
-/// - replay_tail (int, default 4, tcp and tls): the newest writes kept for a replay after a
-///   reconnect even when the receiver's TCP acknowledged them (`DeliveryStreamConfirmation`).
+/// - replay_tail (int, default 4, tcp and tls): the last writes the receiver's TCP acknowledged
+///   that still count as unconfirmed and go again after a reconnect (`DeliveryStreamConfirmation`).
 /// - batch.max_events (default 1000), batch.max_bytes (default 1MiB), batch.timeout
 ///   (default 100ms): one write (tcp, tls) or burst of datagrams (udp) per batch.
 /// - concurrency (int, default 1): connections; events are spread by hostname, appname and
@@ -103,7 +103,7 @@ public struct SyslogOutputConfig: ComponentConfig {
         guard gethostname(&name, name.count - 1) == 0 else { return Array("-".utf8) }
         let bytes = name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
         guard !bytes.isEmpty else { return Array("-".utf8) }
-        return bytes.prefix(SyslogEncoder.maxHostname).map { $0 &- 33 < 94 ? $0 : UInt8(ascii: "_") }
+        return SyslogHeaderValue.sanitised(Array(bytes.prefix(SyslogEncoder.maxHostname)))
     }
 
     func makeEncoder() -> SyslogEncoder {
