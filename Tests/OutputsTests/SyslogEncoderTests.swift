@@ -27,7 +27,7 @@ final class SyslogEncoderTests: XCTestCase {
     }
 
     private func encode(_ batch: LogBatch, _ encoder: SyslogEncoder) -> (String, Bool) {
-        var encoder = encoder
+        let encoder = encoder
         var out = ByteBuffer()
         let truncated = encoder.encode(batch, 0, into: &out)
         return (String(buffer: out), truncated)

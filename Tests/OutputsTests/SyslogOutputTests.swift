@@ -125,9 +125,10 @@ final class SyslogOutputTests: XCTestCase {
 }
 
 extension SyslogOutputTests {
-    /// Nobody listens: the kernel refuses datagrams after the ICMP port unreachable. UDP is at
-    /// most once, so each is either sent or dead-lettered, never retried.
-    func testRefusedDatagramsAreDeadLetteredNotRetried() async throws {
+    /// Nobody listens: some sends may fail with ECONNREFUSED (after the ICMP port unreachable of an
+    /// earlier datagram, when that error reaches a send first). UDP is at most once: each datagram is
+    /// sent once or dead-lettered, never retried.
+    func testUDPToNobodyIsNeverRetried() async throws {
         let port = try freeLoopbackPort()
         let topology = try await T.topology(self, options: "address: 127.0.0.1:\(port)\nmode: udp\nbatch: { max_events: 10 }",
                                             batches: T.batches(0..<200, batchSize: 10))
@@ -136,8 +137,7 @@ extension SyslogOutputTests {
         let sent = metrics.sentEvents.load(ordering: .relaxed)
         let rejected = metrics.dropCounts.first { $0.0 == "rejected" }?.1 ?? 0
         XCTAssertEqual(sent + rejected, 200, "each datagram sent once or written off")
-        XCTAssertGreaterThan(rejected, 0, "the kernel reported the closed port")
-        XCTAssertEqual(metrics.errorCounts.first { $0.0 == "network" }?.1, rejected)
+        XCTAssertEqual(metrics.errorCounts.first { $0.0 == "network" }?.1 ?? 0, rejected)
         XCTAssertEqual(metrics.retries.load(ordering: .relaxed), 0)
     }
 }

@@ -89,8 +89,10 @@ package final class DeliveryDatagramTransport: DeliveryTransport {
     private func connection() -> EventLoopFuture<any Channel> {
         if let channel = channel.value, channel.isActive { return loop.makeSucceededFuture(channel) }
         return DatagramBootstrap(group: loop)
+            // Nothing is read: a socket error (ECONNREFUSED after an ICMP port unreachable) then
+            // stays for the next send, which fails and reports it, rather than for a read.
+            .channelOption(.autoRead, value: false)
             .channelInitializer { channel in
-                // Errors such as ECONNREFUSED also fail the write they belong to; swallow the copies.
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramErrorSink()) }
             }
             .connect(host: host, port: port).map { channel in

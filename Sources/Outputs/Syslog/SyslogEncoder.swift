@@ -31,7 +31,9 @@ enum SyslogFraming: String, Sendable {
 ///   Newline framing drops a trailing CR/LF and turns every other LF into a space, so one
 ///   event stays one frame; octet counting sends the bytes as they are.
 ///
-/// The encoder keeps one scratch buffer, so encoding allocates nothing per event.
+/// Each message is measured first (its header values resolved, its MSG cut), then written
+/// in one pass through a `RawWriter` into space reserved in the output buffer: no scratch
+/// copy and no allocation per event.
 struct SyslogEncoder {
     /// Header values set in the configuration, already sanitised; nil takes the event's field.
     struct Fixed: Sendable, Equatable {
@@ -44,8 +46,8 @@ struct SyslogEncoder {
 
     /// RFC 5424 §6: the longest HOSTNAME, APP-NAME, PROCID and MSGID.
     static let maxHostname = 255, maxAppname = 48, maxProcid = 128, maxMsgid = 32
-    /// The most a header (PRI to MSGID and the spaces) takes, so `maxMessageBytes` leaves room for MSG.
-    static let maxHeaderBytes = 5 + 2 + 27 + 1 + 255 + 1 + 48 + 1 + 128 + 1 + 32 + 1
+    /// `2026-11-29T18:00:00.123456Z`.
+    static let timestampBytes = 27
 
     let fixed: Fixed
     /// HOSTNAME when neither fixed nor in the event (the machine's name, sanitised).
@@ -53,102 +55,62 @@ struct SyslogEncoder {
     let framing: SyslogFraming
     /// The longest message (header, STRUCTURED-DATA and MSG; the frame's count and LF aside).
     let maxMessageBytes: Int
-    private var scratch = ByteBuffer()
 
     init(fixed: Fixed, defaultHostname: [UInt8], framing: SyslogFraming, maxMessageBytes: Int) {
         self.fixed = fixed
         self.defaultHostname = defaultHostname
         self.framing = framing
         self.maxMessageBytes = maxMessageBytes
-        scratch.reserveCapacity(min(maxMessageBytes, 4096))
     }
 
     /// Appends event `i` of `batch` to `out` as one frame; true when its MSG was cut.
-    mutating func encode(_ batch: LogBatch, _ i: Int, into out: inout ByteBuffer) -> Bool {
-        scratch.clear()
-        writeHeader(batch, i, into: &scratch)
-        let room = max(0, maxMessageBytes - scratch.readableBytes)
-        let framing = framing
-        let truncated = batch.withMessage(i) { message in
-            Self.writeMessage(message, room: room, newlines: framing == .newline, into: &scratch)
-        }
-        switch framing {
-        case .octetCounting:
-            Self.writeDecimal(scratch.readableBytes, into: &out)
-            out.writeInteger(UInt8(ascii: " "))
-            out.writeImmutableBuffer(scratch)
-        case .newline:
-            out.writeImmutableBuffer(scratch)
-            out.writeInteger(UInt8(ascii: "\n"))
-        case .none:
-            out.writeImmutableBuffer(scratch)
-        }
-        return truncated
-    }
-
-    private func writeHeader(_ batch: LogBatch, _ i: Int, into buffer: inout ByteBuffer) {
+    func encode(_ batch: LogBatch, _ i: Int, into out: inout ByteBuffer) -> Bool {
         let facility = fixed.facility ?? Self.priorityPart(batch, batch.field(i, .facility), max: 23, SyslogPriority.facility)
             ?? SyslogPriority.defaultFacility
         let severity = fixed.severity ?? Self.priorityPart(batch, batch.field(i, .severity), max: 7, SyslogPriority.severity)
             ?? SyslogPriority.defaultSeverity
-        buffer.writeInteger(UInt8(ascii: "<"))
-        Self.writeDecimal(Int(facility) * 8 + Int(severity), into: &buffer)
-        buffer.writeStaticString(">1 ")
-        Self.writeTimestamp(nanoseconds: batch.records[i].timestamp, into: &buffer)
-        buffer.writeInteger(UInt8(ascii: " "))
-        if let hostname = fixed.hostname {
-            buffer.writeBytes(hostname)
-        } else if !Self.writeField(batch, batch.field(i, .hostname), max: Self.maxHostname, into: &buffer) {
-            buffer.writeBytes(defaultHostname)
-        }
-        buffer.writeInteger(UInt8(ascii: " "))
-        Self.writeHeaderValue(fixed.appname, batch, batch.field(i, .appname), max: Self.maxAppname, into: &buffer)
-        Self.writeHeaderValue(nil, batch, batch.field(i, .procid), max: Self.maxProcid, into: &buffer)
-        Self.writeHeaderValue(fixed.msgid, batch, batch.field(i, .msgid), max: Self.maxMsgid, into: &buffer)
-        Self.writeStructuredData(batch, batch.field(i, .structuredData), into: &buffer)
-    }
-
-    /// A fixed value, the field, or `-`; then a space.
-    private static func writeHeaderValue(_ fixed: [UInt8]?, _ batch: LogBatch, _ value: FieldValue?, max: Int,
-                                         into buffer: inout ByteBuffer) {
-        if let fixed {
-            buffer.writeBytes(fixed)
-        } else if !writeField(batch, value, max: max, into: &buffer) {
-            buffer.writeInteger(UInt8(ascii: "-"))
-        }
-        buffer.writeInteger(UInt8(ascii: " "))
-    }
-
-    /// Writes a field's value sanitised; false (nothing written) when absent or empty.
-    private static func writeField(_ batch: LogBatch, _ value: FieldValue?, max: Int, into buffer: inout ByteBuffer) -> Bool {
-        switch value {
-        case .bytes(let span):
-            guard span.length > 0 else { return false }
-            batch.withBytes(span) { writeSanitised($0, max: max, into: &buffer) }
-        case .int(let n):
-            if n < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
-            writeDecimal(Int(n.magnitude), into: &buffer)
-        case .double(let d):
-            var text = String(d)
-            text.withUTF8 { writeSanitised(UnsafeRawBufferPointer($0), max: max, into: &buffer) }
-        case .bool(let b):
-            buffer.writeStaticString(b ? "true" : "false")
-        case nil:
-            return false
-        }
-        return true
-    }
-
-    /// PRINTUSASCII only (RFC 5424 §6: no spaces in header fields), at most `max` bytes.
-    static func writeSanitised(_ bytes: UnsafeRawBufferPointer, max: Int, into buffer: inout ByteBuffer) {
-        let n = min(bytes.count, max)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n) { out in
-            for k in 0..<n {
-                let b = bytes[k]
-                out[k] = b &- 33 < 94 ? b : UInt8(ascii: "_")
+        let pri = Int64(facility) * 8 + Int64(severity)
+        let host = fixed.hostname.map(SyslogHeaderValue.fixed)
+            ?? SyslogHeaderValue(batch.field(i, .hostname), fallback: .fixed(defaultHostname))
+        let app = fixed.appname.map(SyslogHeaderValue.fixed) ?? SyslogHeaderValue(batch.field(i, .appname))
+        let proc = SyslogHeaderValue(batch.field(i, .procid))
+        let msgid = fixed.msgid.map(SyslogHeaderValue.fixed) ?? SyslogHeaderValue(batch.field(i, .msgid))
+        let sd = Self.structuredData(batch, batch.field(i, .structuredData))
+        // <PRI>1 TIMESTAMP SP HOST SP APP SP PROC SP MSGID SP SD SP
+        let header = 4 + SyslogHeaderValue.digits(UInt64(pri)) + Self.timestampBytes + 1
+            + host.length(max: Self.maxHostname) + 1 + app.length(max: Self.maxAppname) + 1
+            + proc.length(max: Self.maxProcid) + 1 + msgid.length(max: Self.maxMsgid) + 1 + Int(sd?.length ?? 1) + 1
+        let newlines = framing == .newline
+        let room = max(0, maxMessageBytes - header)
+        let (messageEnd, truncated) = batch.withMessage(i) { Self.messageEnd($0, room: room, newlines: newlines) }
+        let length = header + messageEnd
+        let timestamp = batch.records[i].timestamp
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: length + 12) { raw in
+            var w = RawWriter(raw)
+            if framing == .octetCounting {
+                w.writeInt(Int64(length))
+                w.write(UInt8(ascii: " "))
             }
-            return n
+            w.write(UInt8(ascii: "<"))
+            w.writeInt(pri)
+            w.write(">1 ")
+            Self.writeTimestamp(nanoseconds: timestamp, into: &w)
+            w.write(UInt8(ascii: " "))
+            host.write(batch, max: Self.maxHostname, into: &w)
+            w.write(UInt8(ascii: " "))
+            app.write(batch, max: Self.maxAppname, into: &w)
+            w.write(UInt8(ascii: " "))
+            proc.write(batch, max: Self.maxProcid, into: &w)
+            w.write(UInt8(ascii: " "))
+            msgid.write(batch, max: Self.maxMsgid, into: &w)
+            w.write(UInt8(ascii: " "))
+            if let sd { batch.withBytes(sd) { w.write($0) } } else { w.write(UInt8(ascii: "-")) }
+            w.write(UInt8(ascii: " "))
+            batch.withMessage(i) { Self.writeMessage(UnsafeRawBufferPointer(rebasing: $0[0..<messageEnd]), newlines: newlines, into: &w) }
+            if newlines { w.write(UInt8(ascii: "\n")) }
+            return w.count
         }
+        return truncated
     }
 
     /// A facility or severity field: a number up to `max`, or a name `named` knows.
@@ -161,50 +123,43 @@ struct SyslogEncoder {
         }
     }
 
-    private static func writeStructuredData(_ batch: LogBatch, _ value: FieldValue?, into buffer: inout ByteBuffer) {
-        if case .bytes(let span) = value, span.length >= 2 {
-            let whole = batch.withBytes(span) { sd in
-                sd.first == UInt8(ascii: "[") && sd.last == UInt8(ascii: "]") && !sd.contains { $0 < 32 || $0 == 127 }
-            }
-            if whole {
-                batch.withBytes(span) { buffer.writeBytes($0) }
-                buffer.writeInteger(UInt8(ascii: " "))
-                return
-            }
+    /// The `structured_data` field when it looks whole (`[` … `]`, no control bytes); nil writes `-`.
+    private static func structuredData(_ batch: LogBatch, _ value: FieldValue?) -> ByteSpan? {
+        guard case .bytes(let span) = value, span.length >= 2 else { return nil }
+        let whole = batch.withBytes(span) { sd in
+            sd.first == UInt8(ascii: "[") && sd.last == UInt8(ascii: "]") && !sd.contains { $0 < 32 || $0 == 127 }
         }
-        buffer.writeStaticString("- ")
+        return whole ? span : nil
     }
 
-    /// MSG, cut to `room` bytes at a character boundary; with `newlines`, one line. True when cut.
-    private static func writeMessage(_ message: UnsafeRawBufferPointer, room: Int, newlines: Bool,
-                                     into buffer: inout ByteBuffer) -> Bool {
+    /// Where MSG ends: with `newlines`, before a trailing CR/LF; cut to `room` bytes at a
+    /// character boundary. True when cut.
+    private static func messageEnd(_ message: UnsafeRawBufferPointer, room: Int, newlines: Bool) -> (Int, Bool) {
         var end = message.count
         if newlines {
             while end > 0, message[end - 1] == UInt8(ascii: "\n") || message[end - 1] == UInt8(ascii: "\r") { end -= 1 }
         }
-        let truncated = end > room
-        if truncated {
-            end = room
-            // Never split a UTF-8 sequence: back up over continuation bytes (10xxxxxx) to a lead byte.
-            while end > 0, message[end] & 0xC0 == 0x80 { end -= 1 }
-        }
-        let body = UnsafeRawBufferPointer(rebasing: message[0..<end])
-        guard newlines else {
-            buffer.writeBytes(body)
-            return truncated
-        }
+        guard end > room else { return (end, false) }
+        end = room
+        // Never split a UTF-8 sequence: back up over continuation bytes (10xxxxxx) to a lead byte.
+        while end > 0, message[end] & 0xC0 == 0x80 { end -= 1 }
+        return (end, true)
+    }
+
+    /// MSG; with `newlines`, every LF as a space, so the event stays one line.
+    private static func writeMessage(_ body: UnsafeRawBufferPointer, newlines: Bool, into w: inout RawWriter) {
+        guard newlines else { return w.write(body) }
         var start = 0
         while let lf = body[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: body[start..<lf]))
-            buffer.writeInteger(UInt8(ascii: " "))
+            w.write(UnsafeRawBufferPointer(rebasing: body[start..<lf]))
+            w.write(UInt8(ascii: " "))
             start = lf + 1
         }
-        buffer.writeBytes(UnsafeRawBufferPointer(rebasing: body[start...]))
-        return truncated
+        w.write(UnsafeRawBufferPointer(rebasing: body[start...]))
     }
 
     /// `2026-11-29T18:00:00.123456Z` (RFC 3339, UTC, microseconds; RFC 5424 §6.2.3 allows at most six digits).
-    static func writeTimestamp(nanoseconds: Int64, into buffer: inout ByteBuffer) {
+    static func writeTimestamp(nanoseconds: Int64, into w: inout RawWriter) {
         var seconds = nanoseconds / 1_000_000_000
         var nanos = nanoseconds % 1_000_000_000
         if nanos < 0 { nanos += 1_000_000_000; seconds -= 1 }
@@ -212,37 +167,26 @@ struct SyslogEncoder {
         var secondOfDay = seconds % 86_400
         if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
         let (year, month, day) = RFC3339.civilDate(daysSinceEpoch: days)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 27) { out in
-            var i = 0
-            func put(_ value: Int64, _ digits: Int) {
-                var v = value
-                for d in stride(from: digits - 1, through: 0, by: -1) {
-                    out[i + d] = UInt8(truncatingIfNeeded: 48 + v % 10)
-                    v /= 10
-                }
-                i += digits
+        func put(_ value: Int64, _ digits: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 {
+                w.write(UInt8(truncatingIfNeeded: 48 + value / divisor % 10))
+                divisor /= 10
             }
-            func char(_ c: UInt8) { out[i] = c; i += 1 }
-            put(year, 4); char(UInt8(ascii: "-")); put(month, 2); char(UInt8(ascii: "-")); put(day, 2)
-            char(UInt8(ascii: "T")); put(secondOfDay / 3600, 2); char(UInt8(ascii: ":")); put(secondOfDay / 60 % 60, 2)
-            char(UInt8(ascii: ":")); put(secondOfDay % 60, 2); char(UInt8(ascii: ".")); put(nanos / 1000, 6)
-            char(UInt8(ascii: "Z"))
-            return i
         }
+        put(year, 4); w.write(UInt8(ascii: "-")); put(month, 2); w.write(UInt8(ascii: "-")); put(day, 2)
+        w.write(UInt8(ascii: "T")); put(secondOfDay / 3600, 2); w.write(UInt8(ascii: ":")); put(secondOfDay / 60 % 60, 2)
+        w.write(UInt8(ascii: ":")); put(secondOfDay % 60, 2); w.write(UInt8(ascii: ".")); put(nanos / 1000, 6)
+        w.write(UInt8(ascii: "Z"))
     }
 
-    /// A non-negative integer in decimal.
-    static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
-        var digits = 1
-        var probe = value
-        while probe >= 10 { probe /= 10; digits += 1 }
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: digits) { out in
-            var v = value
-            for d in stride(from: digits - 1, through: 0, by: -1) {
-                out[d] = UInt8(truncatingIfNeeded: 48 + v % 10)
-                v /= 10
-            }
-            return digits
+    /// The same into a `ByteBuffer` (tests, logs).
+    static func writeTimestamp(nanoseconds: Int64, into buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: timestampBytes) { raw in
+            var w = RawWriter(raw)
+            writeTimestamp(nanoseconds: nanoseconds, into: &w)
+            return w.count
         }
     }
 }

@@ -7,7 +7,7 @@ import Pipeline
 struct SyslogShard: DeliveryShard {
     /// The encoder every shard of an output uses in turn (shards fill one at a time, on one task).
     final class SharedEncoder {
-        var encoder: SyslogEncoder
+        let encoder: SyslogEncoder
         /// `errors{kind="truncated"}`: messages cut to `max_message_bytes`.
         let truncated: ManagedAtomic<Int>
 
