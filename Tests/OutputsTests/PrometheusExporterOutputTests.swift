@@ -62,22 +62,25 @@ final class PrometheusExporterOutputTests: XCTestCase {
         batch.append(name: "a_first", labels: [("x", "1")], value: -1, timestamp: 0, kind: .gauge)
         try await send(batch)
         XCTAssertEqual(try scrape(), """
+            # HELP a_first a_first
             # TYPE a_first gauge
             a_first{x="1"} -1
+            # HELP http_requests_total http_requests_total
             # TYPE http_requests_total counter
             http_requests_total{code="200",path="/"} 10
             http_requests_total{code="500",path="/"} 2
+            # HELP temperature temperature
             # TYPE temperature gauge
             temperature 21.5
 
-            """, "families sorted by name, labels sorted by name, one # TYPE per family")
+            """, "families sorted by name, labels sorted by name, one # HELP and # TYPE per family")
     }
 
     func testLabelValuesAreEscaped() async throws {
         var batch = MetricBatch()
         batch.append(name: "m", labels: [("v", "a\"b\\c\nd")], value: 1, timestamp: 0, kind: .gauge)
         try await send(batch)
-        XCTAssertEqual(try scrape(), "# TYPE m gauge\nm{v=\"a\\\"b\\\\c\\nd\"} 1\n")
+        XCTAssertEqual(try scrape(), "# HELP m m\n# TYPE m gauge\nm{v=\"a\\\"b\\\\c\\nd\"} 1\n")
     }
 
     func testSummaryFamilyIsGroupedUnderOneTypeLine() async throws {
@@ -92,13 +95,16 @@ final class PrometheusExporterOutputTests: XCTestCase {
         batch.append(name: "req_count", value: 9, timestamp: 0, kind: .histogram)
         try await send(batch)
         XCTAssertEqual(try scrape(), """
+            # HELP latency latency
             # TYPE latency summary
             latency{quantile="0.5"} 0.25
             latency{quantile="0.99"} 0.75
             latency_count 40
             latency_sum 12.5
+            # HELP latency_other latency_other
             # TYPE latency_other gauge
             latency_other 1
+            # HELP req req
             # TYPE req histogram
             req_bucket{le="+Inf"} 9
             req_count 9
@@ -107,17 +113,35 @@ final class PrometheusExporterOutputTests: XCTestCase {
             """)
     }
 
+    /// Buckets in increasing numeric order (not as text: 10 after 2.5), each label set's
+    /// buckets together, as the text format requires.
+    func testHistogramBucketsInNumericOrderPerLabelSet() async throws {
+        var batch = MetricBatch()
+        for app in ["b", "a"] {
+            for le in ["+Inf", "10", "2.5", "0.5", "1", "0.005"] {
+                batch.append(name: "d_bucket", labels: [("le", le), ("app", app)], value: 1, timestamp: 0, kind: .histogram)
+            }
+            batch.append(name: "d_count", labels: [("app", app)], value: 1, timestamp: 0, kind: .histogram)
+        }
+        try await send(batch)
+        let lines = try scrape().split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines, ["# HELP d d", "# TYPE d histogram"]
+            + ["a", "b"].flatMap { app in
+                ["0.005", "0.5", "1", "2.5", "10", "+Inf"].map { "d_bucket{app=\"\(app)\",le=\"\($0)\"} 1" } + ["d_count{app=\"\(app)\"} 1"]
+            })
+    }
+
     func testLatestValueWins() async throws {
         var first = MetricBatch()
         first.append(name: "jobs_total", labels: [("q", "a")], value: 1, timestamp: 0, kind: .counter)
         first.append(name: "jobs_total", labels: [("q", "b")], value: 5, timestamp: 0, kind: .counter)
         try await send(first)
-        XCTAssertEqual(try scrape(), "# TYPE jobs_total counter\njobs_total{q=\"a\"} 1\njobs_total{q=\"b\"} 5\n")
+        XCTAssertEqual(try scrape(), "# HELP jobs_total jobs_total\n# TYPE jobs_total counter\njobs_total{q=\"a\"} 1\njobs_total{q=\"b\"} 5\n")
         var second = MetricBatch()
         second.append(name: "jobs_total", labels: [("q", "a")], value: 3, timestamp: 0, kind: .counter)
         second.append(name: "jobs_total", labels: [("q", "a")], value: 4, timestamp: 0, kind: .counter)
         try await send(second)
-        XCTAssertEqual(try scrape(), "# TYPE jobs_total counter\njobs_total{q=\"a\"} 4\njobs_total{q=\"b\"} 5\n",
+        XCTAssertEqual(try scrape(), "# HELP jobs_total jobs_total\n# TYPE jobs_total counter\njobs_total{q=\"a\"} 4\njobs_total{q=\"b\"} 5\n",
                        "one line per series, the latest sample; other series stay")
     }
 
@@ -128,7 +152,7 @@ final class PrometheusExporterOutputTests: XCTestCase {
         batch.append(name: "v", labels: [("k", "neg")], value: -.infinity, timestamp: 0, kind: .gauge)
         batch.append(name: "v", labels: [("k", "small")], value: 1e-9, timestamp: 0, kind: .gauge)
         try await send(batch)
-        XCTAssertEqual(try scrape(), "# TYPE v gauge\nv{k=\"inf\"} +Inf\nv{k=\"nan\"} NaN\nv{k=\"neg\"} -Inf\nv{k=\"small\"} 1e-09\n")
+        XCTAssertEqual(try scrape(), "# HELP v v\n# TYPE v gauge\nv{k=\"inf\"} +Inf\nv{k=\"nan\"} NaN\nv{k=\"neg\"} -Inf\nv{k=\"small\"} 1e-09\n")
     }
 
     func testSeriesStoreExpiry() {
@@ -140,7 +164,7 @@ final class PrometheusExporterOutputTests: XCTestCase {
         XCTAssertEqual(String(buffer: store.render()), "")
         store.update(batch)
         store.expire(olderThan: WallClock.nanoseconds() - 60_000_000_000)
-        XCTAssertEqual(String(buffer: store.render()), "# TYPE old gauge\nold 1\n")
+        XCTAssertEqual(String(buffer: store.render()), "# HELP old old\n# TYPE old gauge\nold 1\n")
     }
 }
 

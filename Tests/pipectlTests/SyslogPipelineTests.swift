@@ -105,8 +105,8 @@ final class SyslogPipelineTests: XCTestCase {
     }
 
     /// Every message is archived once with its syslog fields; router lines carry the regex's
-    /// typed fields (status an int, service in seconds, bytes an int), the H12 line its code,
-    /// and the other lines none of them.
+    /// typed fields (status an int, service in seconds, bytes an int), the H12 line its code
+    /// and its request fields too, and the other lines none of them.
     private func checkArchive(_ lines: [String], expected: [SyslogFields]) {
         let got = lines.compactMap(SyslogFields.init(pipectlJSON:))
         XCTAssertEqual(got.count, lines.count, "every archive line is a syslog event: \(lines)")
@@ -132,7 +132,8 @@ final class SyslogPipelineTests: XCTestCase {
             } else if text == SyslogPipelineMessages.timeout {
                 XCTAssertEqual(event["code"] as? String, "H12", line)
                 XCTAssertEqual(event["desc"] as? String, "Request timeout", line)
-                XCTAssertNil(event["status"], "the first pattern that matches wins: \(line)")
+                XCTAssertEqual(raw("status"), "503", "an error line is a request too: \(line)")
+                XCTAssertEqual(raw("service").flatMap(Double.init) ?? -1, 30, accuracy: 1e-9, "service in seconds: \(line)")
             } else {
                 XCTAssertEqual(parsed.filter { event[$0] != nil }, [], "a non-router line has no parsed fields: \(line)")
             }
@@ -144,19 +145,22 @@ final class SyslogPipelineTests: XCTestCase {
     private func checkMetrics(port: Int, in dir: URL) throws {
         let routers = SyslogPipelineMessages.router
         let requests = ["app": "billing", "method": "GET", "status": "200"], app = ["app": "billing"]
+        let failed = ["app": "billing", "method": "GET", "status": "503"]
+        let observed = routers.count + 1  // the router lines and the H12 request
         var text = "", samples: [PrometheusSample] = []
         try poll("request metrics", timeout: 30, detail: { text }) {
             text = try fetch(port: port, in: dir)
             samples = PrometheusSample.parse(text)
             return (PrometheusSample.value("http_requests_total", requests, in: samples) ?? 0) >= Double(routers.count)
                 && (PrometheusSample.value("heroku_router_errors_total", ["app": "billing", "code": "H12"], in: samples) ?? 0) >= 1
-                && (PrometheusSample.value("http_request_duration_seconds_count", app, in: samples) ?? 0) >= Double(routers.count)
+                && (PrometheusSample.value("http_request_duration_seconds_count", app, in: samples) ?? 0) >= Double(observed)
         }
         XCTAssertEqual(PrometheusSample.value("http_requests_total", requests, in: samples), Double(routers.count), text)
+        XCTAssertEqual(PrometheusSample.value("http_requests_total", failed, in: samples), 1, text)
         XCTAssertEqual(PrometheusSample.value("heroku_router_errors_total", ["app": "billing", "code": "H12"], in: samples), 1, text)
-        XCTAssertEqual(PrometheusSample.value("http_request_duration_seconds_count", app, in: samples), Double(routers.count), text)
+        XCTAssertEqual(PrometheusSample.value("http_request_duration_seconds_count", app, in: samples), Double(observed), text)
         XCTAssertEqual(PrometheusSample.value("http_request_duration_seconds_sum", app, in: samples) ?? -1,
-                       Double(routers.map(\.serviceMilliseconds).reduce(0, +)) / 1000, accuracy: 1e-9, text)
+                       Double(routers.map(\.serviceMilliseconds).reduce(0, +)) / 1000 + 30, accuracy: 1e-9, text)
         XCTAssertEqual(PrometheusSample.value("http_request_duration_seconds_bucket", ["app": "billing", "le": "0.025"], in: samples),
                        1, "only the 23ms request is within 25ms: \(text)")
         // Text format 0.0.4: a histogram's buckets "must appear in increasing numerical order" of `le`.

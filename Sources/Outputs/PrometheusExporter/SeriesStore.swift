@@ -38,26 +38,39 @@ final class SeriesStore: Sendable {
         series.withLockedValue { table in table = table.filter { $0.value.updated >= cutoff } }
     }
 
-    /// Text format 0.0.4, families sorted by name, one `# TYPE` line per family.
+    /// Text format 0.0.4: families sorted by name, each with `# HELP` (its name, as the
+    /// pipeline gives no description) and `# TYPE`; within a family the series of one label
+    /// set stay together, their buckets (`le`) and quantiles in increasing numeric order.
     func render() -> ByteBuffer {
         let all = series.withLockedValue { Array($0.values) }
         let sorted = all.sorted { a, b in
             let fa = family(a), fb = family(b)
             if fa != fb { return fa < fb }
+            let la = a.labels.filter { !Self.isBound($0.0) }, lb = b.labels.filter { !Self.isBound($0.0) }
+            if !la.elementsEqual(lb, by: ==) { return la.lexicographicallyPrecedes(lb) { ($0.0, $0.1) < ($1.0, $1.1) } }
             if a.name != b.name { return a.name < b.name }
-            return a.labels.lexicographicallyPrecedes(b.labels) { ($0.0, $0.1) < ($1.0, $1.1) }
+            return Self.bound(a) < Self.bound(b)
         }
         var buffer = ByteBuffer()
         var lastFamily = ""
         for s in sorted {
             let f = family(s)
             if f != lastFamily {
-                buffer.writeString("# TYPE \(f) \(s.kind.name)\n")
+                buffer.writeString("# HELP \(f) \(f)\n# TYPE \(f) \(s.kind.name)\n")
                 lastFamily = f
             }
             PrometheusText.writeSample(name: s.name, labels: s.labels, value: s.value, into: &buffer)
         }
         return buffer
+    }
+
+    /// `le` of a bucket, `quantile` of a summary: ordered by value, not as text.
+    private static func isBound(_ label: String) -> Bool { label == "le" || label == "quantile" }
+
+    /// The numeric bucket bound or quantile of `s` (`+Inf` last), or -infinity without one.
+    private static func bound(_ s: Series) -> Double {
+        guard let text = s.labels.first(where: { isBound($0.0) })?.1 else { return -.infinity }
+        return Double(text) ?? .infinity
     }
 
     /// The metric family a series belongs to: summaries and histograms drop their part suffix.
