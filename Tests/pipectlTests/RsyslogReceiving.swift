@@ -46,6 +46,7 @@ enum RsyslogReceiving {
     /// it, both stopped by PID when the test ends.
     struct Setup {
         let output: URL
+        let pipectlLog: URL
         let pipectl: PipectlProcess
         let rsyslog: RsyslogDaemon
     }
@@ -54,10 +55,11 @@ enum RsyslogReceiving {
     /// whose events go out through a `syslog` output (`outputOptions`: mode, framing, tls) to
     /// rsyslog, then sends `messages` into pipectl (octet-counted, so a message may hold a LF).
     static func start(_ test: XCTestCase, _ listener: Listener, messages sent: [RsyslogForwarding.Sent],
+                      serverAltNames: String = "DNS:localhost,IP:127.0.0.1",
                       outputOptions: (RsyslogTestCertificates) -> String) throws -> Setup {
         try RsyslogDaemon.requireInstalled()
         let dir = try temporaryDirectory(test)
-        let certificates = try RsyslogTestCertificates(in: dir)
+        let certificates = try RsyslogTestCertificates(in: dir, serverAltNames: serverAltNames)
         let rsyslogPort = try freeLoopbackPort(), pipectlPort = try freeLoopbackPort()
         let output = dir.appendingPathComponent("rsyslog.out")
         var udp = false
@@ -74,7 +76,7 @@ enum RsyslogReceiving {
               rs: { type: syslog, inputs: [in], address: "127.0.0.1:\(rsyslogPort)", \(outputOptions(certificates)) }
             """, tcpPort: pipectlPort)
         try LoopbackSockets.send(tcp: pipectlPort, Array(sent.map { "\($0.line.utf8.count) \($0.line)" }.joined().utf8))
-        return Setup(output: output, pipectl: pipectl, rsyslog: rsyslog)
+        return Setup(output: output, pipectlLog: dir.appendingPathComponent("pipeline.yaml.log"), pipectl: pipectl, rsyslog: rsyslog)
     }
 
     /// Sends `messages` through pipectl to rsyslog (see `start`) and compares every message
@@ -95,13 +97,17 @@ enum RsyslogReceiving {
         assertSameMessages(got: got, expected: sent.map(expected), key: RsyslogForwarding.marker, "\(listener)", file: file, line: line)
     }
 
-    /// Starts sending (see `start`) where the TLS handshake must fail: waits until rsyslog
-    /// reports `rsyslogSays`, then checks that rsyslog wrote no message.
-    static func refused(_ test: XCTestCase, _ listener: Listener, outputOptions: (RsyslogTestCertificates) -> String,
-                        rsyslogSays: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let s = try start(test, listener, messages: RsyslogForwarding.messages(), outputOptions: outputOptions)
-        try poll("rsyslog reporting \"\(rsyslogSays)\"", timeout: 30, detail: { s.rsyslog.diagnostics }) {
-            s.rsyslog.diagnostics.contains(rsyslogSays)
+    /// Starts sending (see `start`) where the TLS handshake must fail: waits until rsyslog's
+    /// output holds `rsyslogSays` or pipectl's log `pipectlSays`, then checks that rsyslog
+    /// wrote no message.
+    static func refused(_ test: XCTestCase, _ listener: Listener, serverAltNames: String = "DNS:localhost,IP:127.0.0.1",
+                        outputOptions: (RsyslogTestCertificates) -> String, rsyslogSays: String? = nil, pipectlSays: String? = nil,
+                        file: StaticString = #filePath, line: UInt = #line) throws {
+        let s = try start(test, listener, messages: RsyslogForwarding.messages(), serverAltNames: serverAltNames,
+                          outputOptions: outputOptions)
+        try poll("rsyslog reporting \"\(rsyslogSays ?? "")\", pipectl \"\(pipectlSays ?? "")\"", timeout: 30,
+                 detail: { "rsyslog: \(s.rsyslog.diagnostics) pipectl: \(RsyslogPipectl.logText(s.pipectlLog))" }) {
+            (rsyslogSays.map(s.rsyslog.diagnostics.contains) ?? false) || (pipectlSays.map(RsyslogPipectl.logText(s.pipectlLog).contains) ?? false)
         }
         s.pipectl.signal(SIGKILL)
         s.pipectl.wait(timeout: 10)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A private CA with a server certificate for 127.0.0.1/localhost and a client certificate
+/// A private CA with a server certificate for localhost/127.0.0.1 and a client certificate
 /// (CN and SAN `client.test`), made with the `openssl` command in a test folder (EC P-256,
 /// valid two days). PEM files; keys unencrypted.
 struct RsyslogTestCertificates {
@@ -14,7 +14,8 @@ struct RsyslogTestCertificates {
     /// The client certificate's name, for `x509/name` on a receiving rsyslog.
     let clientName = "client.test"
 
-    init(in parent: URL) throws {
+    /// `serverAltNames` are the server certificate's subjectAltName entries.
+    init(in parent: URL, serverAltNames: String = "DNS:localhost,IP:127.0.0.1") throws {
         let dir = parent.appendingPathComponent("tls")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
@@ -23,7 +24,7 @@ struct RsyslogTestCertificates {
         try Self.openssl(["req", "-x509"] + ec + ["-keyout", p("ca.key"), "-out", ca, "-days", "2", "-subj", "/CN=pipectl test CA",
                                                   "-addext", "basicConstraints=critical,CA:TRUE",
                                                   "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
-        for (name, cn, san, usage) in [("server", "localhost", "DNS:localhost,IP:127.0.0.1", "serverAuth"),
+        for (name, cn, san, usage) in [("server", "localhost", serverAltNames, "serverAuth"),
                                        ("client", "client.test", "DNS:client.test", "clientAuth")] {
             try """
             subjectAltName=\(san)
