@@ -37,6 +37,7 @@ final class DeliveryStreamHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        transport.failed(error, on: context.channel)
         context.close(promise: nil)
     }
 }

@@ -54,6 +54,9 @@ package final class DeliveryStreamTransport: DeliveryTransport {
         var counter: DeliveryStreamByteCounter?
         var waiter: Waiter?
         var sending = false
+        /// Why the current connection failed (a TLS handshake refusal), for the messages that
+        /// would otherwise only say that it closed.
+        var failure: String?
     }
 
     private struct Waiter {
@@ -120,7 +123,7 @@ package final class DeliveryStreamTransport: DeliveryTransport {
 
     private func result(_ body: @escaping @Sendable () -> EventLoopFuture<Void>) async -> DeliveryResult<Void> {
         do {
-            try await loop.flatSubmit(body).get()
+            try await loop.flatSubmit { body().flatMapErrorThrowing { throw self.explained($0) } }.get()
             return .response(())
         } catch {
             return .failure(Self.describe(error))
@@ -148,6 +151,7 @@ package final class DeliveryStreamTransport: DeliveryTransport {
         if let channel = state.value.channel, channel.isActive { return loop.makeSucceededFuture(channel) }
         state.value.channel = nil
         state.value.counter = nil
+        state.value.failure = nil
         return bootstrap().connect(host: host, port: port).flatMapThrowing { channel in
             self.state.value.channel = channel
             self.state.value.counter = try channel.pipeline.syncOperations.handler(type: DeliveryStreamByteCounter.self)
@@ -274,13 +278,27 @@ extension DeliveryStreamTransport {
     func closed(_ channel: any Channel) {
         guard state.value.channel === channel else { return }
         state.value.channel = nil
+        let why = state.value.failure ?? "connection closed by the receiver"
         if state.value.waiter != nil {
-            resumeWaiter(throwing: OutputError("connection closed by the receiver"))
+            resumeWaiter(throwing: OutputError(why))
         } else {
             metrics.errorCounter("network").wrappingIncrement(ordering: .relaxed)
-            log.warning("\(name): \(endpoint): connection closed by the receiver; "
+            log.warning("\(name): \(endpoint): \(why); "
                         + "\(state.value.ledger.count) unconfirmed writes go again on the next connection")
         }
+    }
+
+    /// `error` ended `channel` (on the loop): kept as the reason its failures report.
+    func failed(_ error: any Error, on channel: any Channel) {
+        guard state.value.channel === channel, state.value.failure == nil else { return }
+        state.value.failure = Self.describe(error)
+    }
+
+    /// A failure of a send as the recorded reason when the error itself only says that the
+    /// connection closed (a write on a connection whose TLS handshake was refused).
+    private func explained(_ error: any Error) -> any Error {
+        guard let failure = state.value.failure, Self.describe(error) == "connection closed" else { return error }
+        return OutputError(failure)
     }
 
     /// A short reason: `connection refused`, `connection reset by peer`, the TLS error.
@@ -296,6 +314,7 @@ extension DeliveryStreamTransport {
             default: return "\(channel)"
             }
         }
+        if error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError { return "TLS: \(error)" }
         return "\(error)"
     }
 }

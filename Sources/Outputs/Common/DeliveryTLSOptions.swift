@@ -7,7 +7,8 @@ import Pipeline
 /// - cert (path): PEM client certificate chain, for mutual TLS (needs `key`).
 /// - key (path): PEM private key of `cert`.
 /// - server_name (string): the name to send as SNI and to verify the certificate against,
-///   when it differs from the URL's host (the connection still goes to the URL's host).
+///   when it differs from the URL's host (the connection still goes to the URL's host). A
+///   certificate that names the connected IP address is accepted whatever this says.
 /// - verify (bool, default true): false skips certificate verification (testing only).
 package struct DeliveryTLSOptions: Sendable, Equatable {
     package var ca: String?
