@@ -4,6 +4,16 @@ import NIOCore
 public enum RFC3339 {
     /// Writes `2026-01-01T00:00:00.123456789Z` for a Unix time in nanoseconds.
     public static func write(nanoseconds: Int64, into buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 30) { raw in
+            var w = RawWriter(raw)
+            write(nanoseconds: nanoseconds, fractionDigits: 9, into: &w)
+            return w.count
+        }
+    }
+
+    /// Writes `2026-01-01T00:00:00.123456Z` with `fractionDigits` (1...9) digits of the second,
+    /// truncated, in UTC: at most 30 bytes.
+    public static func write(nanoseconds: Int64, fractionDigits: Int, into w: inout RawWriter) {
         var seconds = nanoseconds / 1_000_000_000
         var nanos = nanoseconds % 1_000_000_000
         if nanos < 0 { nanos += 1_000_000_000; seconds -= 1 }
@@ -11,29 +21,20 @@ public enum RFC3339 {
         var secondOfDay = seconds % 86_400
         if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
         let (year, month, day) = civilDate(daysSinceEpoch: days)
-        buffer.reserveCapacity(minimumWritableBytes: 30)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 30) { out in
-            var i = 0
-            func put(_ value: Int64, digits: Int) {
-                var v = value
-                var d = digits - 1
-                while d >= 0 {
-                    out[i + d] = UInt8(truncatingIfNeeded: 48 + v % 10)
-                    v /= 10
-                    d -= 1
-                }
-                i += digits
+        func put(_ value: Int64, _ digits: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 {
+                w.write(UInt8(truncatingIfNeeded: 48 + value / divisor % 10))
+                divisor /= 10
             }
-            func char(_ c: UInt8) { out[i] = c; i += 1 }
-            put(year, digits: 4); char(UInt8(ascii: "-"))
-            put(month, digits: 2); char(UInt8(ascii: "-"))
-            put(day, digits: 2); char(UInt8(ascii: "T"))
-            put(secondOfDay / 3600, digits: 2); char(UInt8(ascii: ":"))
-            put(secondOfDay / 60 % 60, digits: 2); char(UInt8(ascii: ":"))
-            put(secondOfDay % 60, digits: 2); char(UInt8(ascii: "."))
-            put(nanos, digits: 9); char(UInt8(ascii: "Z"))
-            return i
         }
+        var fraction = nanos
+        for _ in fractionDigits..<9 { fraction /= 10 }
+        put(year, 4); w.write(UInt8(ascii: "-")); put(month, 2); w.write(UInt8(ascii: "-")); put(day, 2)
+        w.write(UInt8(ascii: "T")); put(secondOfDay / 3600, 2); w.write(UInt8(ascii: ":")); put(secondOfDay / 60 % 60, 2)
+        w.write(UInt8(ascii: ":")); put(secondOfDay % 60, 2); w.write(UInt8(ascii: ".")); put(fraction, fractionDigits)
+        w.write(UInt8(ascii: "Z"))
     }
 
     /// Formats a Unix time in nanoseconds as a `String` (for logs and tests, not hot paths).

@@ -88,7 +88,7 @@ extension RemoteWriteOutput {
         var shards = RemoteWriteShards(count: delivery.concurrency, limits: delivery.batch, holdsAcknowledgements: true) {
             payload, shard in await appender.append(payload, shard: shard)
         }
-        await consumeInbox(context, into: &shards, name: name, log: log)
+        await DeliveryInbox.consume(context, into: &shards, name: name, carries: "metrics", log: log)
     }
 }
 

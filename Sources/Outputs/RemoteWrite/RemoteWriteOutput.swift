@@ -63,40 +63,11 @@ final class RemoteWriteOutput: OutputStage {
             var shards = RemoteWriteShards(count: delivery.concurrency, limits: delivery.batch) { payload, lane in
                 await lanes.submit(lane: lane) { await driver.deliver(payload) }
             }
-            await consumeInbox(context, into: &shards, name: driver.name, log: RateLimitedLogger(logger: context.logger))
+            await DeliveryInbox.consume(context, into: &shards, name: driver.name, carries: "metrics", log: RateLimitedLogger(logger: context.logger))
             await lanes.waitAll()
         } onCancel: {
             lanes.cancelAll()
         }
     }
 
-    /// The inbox loop both buffers share: samples into shards (which flush by size and
-    /// time), everything flushed when the inbox closes. A batch's acknowledgements are
-    /// released once its samples are in a shard: the requests holding them keep their own
-    /// holds when the shards hold acknowledgements (disk buffer) until stored.
-    static func consumeInbox(_ context: OutputContext, into shards: inout RemoteWriteShards, name: String,
-                             log: RateLimitedLogger) async {
-        let unsupported = context.metrics.dropCounter("unsupported")
-        while true {
-            switch await context.inbox.next(deadline: shards.deadline) {
-            case .batch(let batch):
-                context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
-                context.metrics.receivedBytes.wrappingIncrement(by: batch.byteCount, ordering: .relaxed)
-                guard case .metrics(let metrics) = batch else {
-                    // The graph validator only connects metric producers; count it if one slips through.
-                    unsupported.wrappingIncrement(by: batch.count, ordering: .relaxed)
-                    log.error("\(name): dropped \(batch.count) log events: remote-write carries metrics only")
-                    batch.acknowledge(.dropped)
-                    continue
-                }
-                await shards.add(metrics, now: .now)
-                batch.acknowledge(.delivered)
-            case .timeout:
-                await shards.flushDue(now: .now)
-            case .closed:
-                await shards.flushAll()
-                return
-            }
-        }
-    }
 }

@@ -8,7 +8,7 @@ import Pipeline
 /// parallel (PROTOCOLS.md: "parallelism only across series"). What is remote-write's here
 /// is the key (the series hash, `RemoteWriteSeries.identity`) and the shard's contents
 /// (`RemoteWriteShard`).
-struct RemoteWriteShards {
+struct RemoteWriteShards: DeliveryInboxShards {
     private var shards: DeliveryShards<RemoteWriteShard, ContinuousClock.Instant>
     private var keys: [(key: UInt64, size: Int)] = []
 
@@ -28,6 +28,8 @@ struct RemoteWriteShards {
     var deadline: ContinuousClock.Instant? { shards.deadline }
 
     /// Routes every sample of `batch`, flushing shards that fill up.
+    static func take(_ batch: inout EventBatch) -> MetricBatch? { batch.takeMetrics() }
+
     mutating func add(_ batch: MetricBatch, now: ContinuousClock.Instant) async {
         // Identities first, in one arena access; then placing may suspend on a busy lane.
         keys.removeAll(keepingCapacity: true)

@@ -160,25 +160,7 @@ struct SyslogEncoder {
 
     /// `2026-11-29T18:00:00.123456Z` (RFC 3339, UTC, microseconds; RFC 5424 §6.2.3 allows at most six digits).
     static func writeTimestamp(nanoseconds: Int64, into w: inout RawWriter) {
-        var seconds = nanoseconds / 1_000_000_000
-        var nanos = nanoseconds % 1_000_000_000
-        if nanos < 0 { nanos += 1_000_000_000; seconds -= 1 }
-        var days = seconds / 86_400
-        var secondOfDay = seconds % 86_400
-        if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
-        let (year, month, day) = RFC3339.civilDate(daysSinceEpoch: days)
-        func put(_ value: Int64, _ digits: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<digits { divisor *= 10 }
-            while divisor > 0 {
-                w.write(UInt8(truncatingIfNeeded: 48 + value / divisor % 10))
-                divisor /= 10
-            }
-        }
-        put(year, 4); w.write(UInt8(ascii: "-")); put(month, 2); w.write(UInt8(ascii: "-")); put(day, 2)
-        w.write(UInt8(ascii: "T")); put(secondOfDay / 3600, 2); w.write(UInt8(ascii: ":")); put(secondOfDay / 60 % 60, 2)
-        w.write(UInt8(ascii: ":")); put(secondOfDay % 60, 2); w.write(UInt8(ascii: ".")); put(nanos / 1000, 6)
-        w.write(UInt8(ascii: "Z"))
+        RFC3339.write(nanoseconds: nanoseconds, fractionDigits: 6, into: &w)
     }
 
     /// The same into a `ByteBuffer` (tests, logs).

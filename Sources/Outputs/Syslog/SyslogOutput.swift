@@ -73,28 +73,7 @@ final class SyslogOutput: OutputStage {
             var shards = SyslogShards(count: drivers.count, limits: config.delivery.batch, encoder: encoder) { payload, lane in
                 await lanes.submit(lane: lane) { await drivers[lane].deliver(payload) }
             }
-            let unsupported = context.metrics.dropCounter("unsupported")
-            loop: while true {
-                switch await context.inbox.next(deadline: shards.deadline) {
-                case .batch(let batch):
-                    context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
-                    context.metrics.receivedBytes.wrappingIncrement(by: batch.byteCount, ordering: .relaxed)
-                    guard case .logs(let logs) = batch else {
-                        // The graph validator only connects log producers; count it if one slips through.
-                        unsupported.wrappingIncrement(by: batch.count, ordering: .relaxed)
-                        log.error("\(name): dropped \(batch.count) metric events: syslog carries logs only")
-                        batch.acknowledge(.dropped)
-                        continue
-                    }
-                    await shards.add(logs, now: .now)
-                    batch.acknowledge(.delivered)
-                case .timeout:
-                    await shards.flushDue(now: .now)
-                case .closed:
-                    await shards.flushAll()
-                    break loop
-                }
-            }
+            await DeliveryInbox.consume(context, into: &shards, name: name, carries: "logs", log: log)
             await lanes.waitAll()
         } onCancel: {
             lanes.cancelAll()

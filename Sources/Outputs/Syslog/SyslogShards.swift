@@ -5,7 +5,7 @@ import Pipeline
 /// The key is a hash of the event's `hostname`, `appname` and `procid`, so the messages of
 /// one process stay in order on one connection while lanes write in parallel. With one
 /// lane nothing is hashed.
-struct SyslogShards {
+struct SyslogShards: DeliveryInboxShards {
     private var shards: DeliveryShards<SyslogShard, ContinuousClock.Instant>
     private var keys: [(key: UInt64, size: Int)] = []
     private let hashes: Bool
@@ -20,6 +20,8 @@ struct SyslogShards {
     var deadline: ContinuousClock.Instant? { shards.deadline }
 
     /// Routes every event of `batch`, flushing lanes that fill up.
+    static func take(_ batch: inout EventBatch) -> LogBatch? { batch.takeLogs() }
+
     mutating func add(_ batch: LogBatch, now: ContinuousClock.Instant) async {
         keys.removeAll(keepingCapacity: true)
         for i in 0..<batch.count {
