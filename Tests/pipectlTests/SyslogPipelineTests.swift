@@ -176,18 +176,21 @@ final class SyslogPipelineTests: XCTestCase {
         XCTAssertEqual(check.status, 0, "promtool check metrics: \(check.output)\n\(text)")
     }
 
-    /// The admin API counts every message into the syslog input and out through the relay.
+    /// The admin API counts every message into the syslog input and out through the relay,
+    /// and times the relay's writes.
     private func checkAdminCounters(port: Int, count: Int, in dir: URL) throws {
-        var text = "", received: Double?, sent: Double?
+        var text = "", received: Double?, sent: Double?, writes: Double?
         try poll("the admin API counting \(count) events in and relayed", timeout: 30, detail: { text }) {
             text = try fetch(port: port, in: dir)
             let samples = PrometheusSample.parse(text)
             received = PrometheusSample.value("pipectl_component_received_events_total", ["component": "syslog_tls"], in: samples)
             sent = PrometheusSample.value("pipectl_component_sent_events_total", ["component": "relay"], in: samples)
+            writes = PrometheusSample.value("pipectl_output_request_duration_seconds_count", ["component": "relay"], in: samples)
             return (received ?? 0) >= Double(count) && (sent ?? 0) >= Double(count)
         }
         XCTAssertEqual(received, Double(count), "syslog_tls received: \(text)")
         XCTAssertEqual(sent, Double(count), "relay sent: \(text)")
+        XCTAssertGreaterThanOrEqual(writes ?? 0, 1, "the relay's writes are timed: \(text)")
     }
 
     /// `curl http://127.0.0.1:port/metrics`; throws when curl fails.
