@@ -81,6 +81,17 @@ final class SyslogEncoderTests: XCTestCase {
         XCTAssertEqual(whole, header + "ab€")
     }
 
+    /// Structured data longer than the whole limit goes as `-`, counted as a cut; the message stays.
+    func testOverlongStructuredDataIsLeftOut() {
+        let sd = "[big x=\"" + String(repeating: "y", count: 600) + "\"]"
+        let (text, truncated) = encode(batch("kept", [(.structuredData, sd)]), encoder(max: 480))
+        XCTAssertTrue(truncated)
+        XCTAssertEqual(text, "<13>1 2026-11-29T18:00:00.123456Z box - - - - kept")
+        let (fits, cut) = encode(batch("kept", [(.structuredData, "[a b=\"c\"]")]), encoder(max: 480))
+        XCTAssertFalse(cut)
+        XCTAssertEqual(fits, #"<13>1 2026-11-29T18:00:00.123456Z box - - - [a b="c"] kept"#)
+    }
+
     func testTimestampsBeforeTheEpochAndWholeSeconds() {
         var out = ByteBuffer()
         SyslogEncoder.writeTimestamp(nanoseconds: -1_000, into: &out)

@@ -25,7 +25,8 @@ enum SyslogFraming: String, Sendable {
 ///   name for HOSTNAME). Bytes outside PRINTUSASCII (33–126) become `_`, and values are cut
 ///   to RFC 5424's 255, 48, 128 and 32 bytes.
 /// - STRUCTURED-DATA: the `structured_data` field as received (`[id k="v"]…`) when it looks
-///   whole (starts `[`, ends `]`, no control bytes), else `-`.
+///   whole (starts `[`, ends `]`, no control bytes) and leaves the message within
+///   `maxMessageBytes`, else `-` (counted as a cut when too long).
 /// - MSG: the message bytes, without a BOM. A message that would make the whole message longer
 ///   than `maxMessageBytes` is cut at a UTF-8 character boundary (the caller counts it).
 ///   Newline framing drops a trailing CR/LF and turns every other LF into a space, so one
@@ -75,14 +76,21 @@ struct SyslogEncoder {
         let app = fixed.appname.map(SyslogHeaderValue.fixed) ?? SyslogHeaderValue(batch.field(i, .appname))
         let proc = SyslogHeaderValue(batch.field(i, .procid))
         let msgid = fixed.msgid.map(SyslogHeaderValue.fixed) ?? SyslogHeaderValue(batch.field(i, .msgid))
-        let sd = Self.structuredData(batch, batch.field(i, .structuredData))
+        var sd = Self.structuredData(batch, batch.field(i, .structuredData))
         // <PRI>1 TIMESTAMP SP HOST SP APP SP PROC SP MSGID SP SD SP
-        let header = 4 + SyslogHeaderValue.digits(UInt64(pri)) + Self.timestampBytes + 1
+        var header = 4 + SyslogHeaderValue.digits(UInt64(pri)) + Self.timestampBytes + 1
             + host.length(max: Self.maxHostname) + 1 + app.length(max: Self.maxAppname) + 1
             + proc.length(max: Self.maxProcid) + 1 + msgid.length(max: Self.maxMsgid) + 1 + Int(sd?.length ?? 1) + 1
+        // Structured data that alone overflows `maxMessageBytes` goes as `-` (counted as a cut).
+        let sdDropped = header > maxMessageBytes && sd != nil
+        if sdDropped, let dropped = sd {
+            header -= Int(dropped.length) - 1
+            sd = nil
+        }
         let newlines = framing == .newline
         let room = max(0, maxMessageBytes - header)
-        let (messageEnd, truncated) = batch.withMessage(i) { Self.messageEnd($0, room: room, newlines: newlines) }
+        var (messageEnd, truncated) = batch.withMessage(i) { Self.messageEnd($0, room: room, newlines: newlines) }
+        truncated = truncated || sdDropped
         let length = header + messageEnd
         let timestamp = batch.records[i].timestamp
         out.writeWithUnsafeMutableBytes(minimumWritableBytes: length + 12) { raw in
