@@ -52,6 +52,6 @@ final class MetricBatchTests: XCTestCase {
     }
 
     func testMetricKindNames() {
-        XCTAssertEqual(MetricKind.allCases.map(\.name), ["counter", "gauge", "summary", "histogram"])
+        XCTAssertEqual(MetricKind.allCases.map(\.name), ["counter", "gauge", "summary", "histogram", "untyped"])
     }
 }

@@ -3,6 +3,8 @@ import NIOCore
 /// What a metric sample is, as Prometheus types it.
 public enum MetricKind: UInt8, Sendable, CaseIterable {
     case counter, gauge, summary, histogram
+    /// A scraped sample whose family has no (or an unknown) `# TYPE`.
+    case untyped
 
     /// The name Prometheus uses in `# TYPE` lines and pipectl in JSON.
     public var name: String {
@@ -11,6 +13,7 @@ public enum MetricKind: UInt8, Sendable, CaseIterable {
         case .gauge: "gauge"
         case .summary: "summary"
         case .histogram: "histogram"
+        case .untyped: "untyped"
         }
     }
 }
