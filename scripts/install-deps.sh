@@ -4,7 +4,7 @@
 # GnuTLS and OpenSSL stream drivers). Idempotent.
 set -euo pipefail
 packages=(libpcre2-dev libsnappy-dev zlib1g-dev pkg-config curl openssl victoria-metrics prometheus
-          rsyslog rsyslog-gnutls rsyslog-openssl)
+          rsyslog rsyslog-gnutls rsyslog-openssl prometheus-node-exporter)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
