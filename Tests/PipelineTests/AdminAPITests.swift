@@ -107,6 +107,18 @@ final class AdminAPITests: XCTestCase {
         }
     }
 
+    func testComponentState() async throws {
+        try await withRunningAPI { port, topology in
+            let route = try XCTUnwrap(topology.telemetry.entries.first { $0.id == "route" })
+            route.metrics.state.withLockedValue { $0 = { $0.writeString(#"{"admitted_series":3}"#) } }
+            let response = try await get(port, "/v1/components")
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+            let list = try XCTUnwrap(object["components"] as? [[String: Any]])
+            XCTAssertEqual(list[1]["state"] as? [String: Int], ["admitted_series": 3])
+            XCTAssertNil(list[0]["state"], "a component without state shows none")
+        }
+    }
+
     func testUnknownPathAndMethod() async throws {
         try await withRunningAPI { port, _ in
             let missing = try await get(port, "/nope")

@@ -93,6 +93,9 @@ public final class AdminAPI: Sendable {
                 b.writeStaticString(",\"buffer_bytes\":"); JSONWriter.writeInt(Int64(inbox.byteCount), into: &b)
             }
             b.writeStaticString(",\"failing\":"); b.writeString(m.failing.load(ordering: .relaxed) ? "true" : "false")
+            if let state = m.state.withLockedValue({ $0 }) {
+                b.writeStaticString(",\"state\":"); state(&b)
+            }
             b.writeStaticString("}")
         }
         b.writeStaticString("]}\n")

@@ -1,5 +1,6 @@
 import Atomics
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// Counters one component keeps about itself; read by the admin API and `internal_metrics`.
 public final class ComponentMetrics: Sendable {
@@ -21,6 +22,9 @@ public final class ComponentMetrics: Sendable {
     public let requestDuration = LatencyHistogram()
     /// Reads an output's disk buffer for `/metrics` (set by outputs with `buffer: {type: disk}`).
     public let diskBuffer = NIOLockedValueBox<(@Sendable () -> DiskBufferGauges)?>(nil)
+    /// Writes the component's own state as one JSON value, shown as `"state"` in `/v1/components`
+    /// (set by components with more to show than counters, e.g. `cardinality_limit`).
+    public let state = NIOLockedValueBox<(@Sendable (inout ByteBuffer) -> Void)?>(nil)
     private let errors = CounterTable()
     private let drops = CounterTable()
 
