@@ -1,0 +1,157 @@
+import Pipeline
+
+/// One series' labels while relabel rules run, with the semantics of Prometheus'
+/// `labels.Builder`: setting an empty value deletes the label, and labels are visited first
+/// the original ones not yet touched (sorted by name), then those rules set, in the order
+/// they were first set (which `labelmap` relies on when two names map to one).
+///
+/// Names and values are byte spans in one address space: offsets below `scratchStart` are
+/// read from `base` (the batch arena, read-only while rules run), offsets from `scratchStart`
+/// on from `scratch`, the bytes rules wrote. A caller that appends `scratch` to its arena at
+/// `scratchStart` makes every span valid there without rebasing. The metric name is the
+/// label `__name__`.
+///
+/// `base` is only valid between `reset` and the end of the caller's access to those bytes;
+/// the set belongs to one stage's thread.
+struct RelabelLabelSet: @unchecked Sendable {
+    static let nameLabel = Array("__name__".utf8)
+
+    /// The labels, untouched originals first (`0..<baseCount`, sorted), then those set by rules.
+    private(set) var labels: [LabelRecord] = []
+    private var baseCount = 0
+    /// Bytes written by rules, at offsets from `scratchStart`.
+    private(set) var scratch: [UInt8] = []
+    private(set) var scratchStart = 0
+    private var base = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var baseStart = 0
+
+    /// Starts over on new base bytes: `base` holds offsets `baseStart..<scratchStart`.
+    mutating func reset(base: UnsafeRawBufferPointer, baseStart: Int) {
+        self.base = base
+        self.baseStart = baseStart
+        scratchStart = baseStart + base.count
+        scratch.removeAll(keepingCapacity: true)
+        labels.removeAll(keepingCapacity: true)
+        baseCount = 0
+    }
+
+    /// Begins a series, keeping the bytes earlier series wrote (their spans stay valid).
+    mutating func beginSeries() {
+        labels.removeAll(keepingCapacity: true)
+        baseCount = 0
+    }
+
+    /// Adds an original label; call `sortOriginals` after the last.
+    mutating func addOriginal(name: ByteSpan, value: ByteSpan) {
+        guard value.length > 0 else { return }
+        labels.append(LabelRecord(name: name, value: value))
+        baseCount = labels.count
+    }
+
+    /// Sorts the original labels by name.
+    mutating func sortOriginals() {
+        var sorted = labels
+        labels = []
+        sortByName(&sorted)
+        labels = sorted
+    }
+
+    /// Copies `bytes` into `scratch`; returns their span.
+    mutating func store(_ bytes: UnsafeRawBufferPointer) -> ByteSpan {
+        let span = ByteSpan(offset: scratchStart + scratch.count, length: bytes.count)
+        scratch.append(contentsOf: bytes)
+        return span
+    }
+
+    /// Calls `body` with the bytes of `span`.
+    func withBytes<R>(_ span: ByteSpan, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let offset = Int(span.offset), length = Int(span.length)
+        if offset >= scratchStart {
+            return try scratch.withUnsafeBytes {
+                try body(UnsafeRawBufferPointer(rebasing: $0[(offset - scratchStart)..<(offset - scratchStart + length)]))
+            }
+        }
+        return try body(UnsafeRawBufferPointer(rebasing: base[(offset - baseStart)..<(offset - baseStart + length)]))
+    }
+
+    /// The value of the label called `name`; nil when there is none.
+    func value(of name: UnsafeRawBufferPointer) -> ByteSpan? {
+        index(of: name).map { labels[$0].value }
+    }
+
+    /// Sets label `name` to `value` (an empty value deletes it), as `labels.Builder.Set`.
+    mutating func set(_ name: UnsafeRawBufferPointer, _ value: ByteSpan) {
+        guard value.length > 0 else { return delete(name) }
+        if let i = index(of: name) {
+            if i < baseCount {
+                var label = labels.remove(at: i)
+                baseCount -= 1
+                label.value = value
+                labels.append(label)
+            } else {
+                labels[i].value = value
+            }
+        } else {
+            labels.append(LabelRecord(name: store(name), value: value))
+        }
+    }
+
+    /// Removes label `name` if present.
+    mutating func delete(_ name: UnsafeRawBufferPointer) {
+        guard let i = index(of: name) else { return }
+        labels.remove(at: i)
+        if i < baseCount { baseCount -= 1 }
+    }
+
+    /// Removes the labels whose name `predicate` holds for.
+    mutating func removeLabels(where predicate: (UnsafeRawBufferPointer) -> Bool) {
+        var i = 0
+        while i < labels.count {
+            if withBytes(labels[i].name, predicate) {
+                labels.remove(at: i)
+                if i < baseCount { baseCount -= 1 }
+            } else {
+                i += 1
+            }
+        }
+    }
+
+    /// The result: the metric name (nil when empty or absent) and, in `out`, the other labels
+    /// sorted by name, without those starting `__` (Prometheus drops them after relabeling).
+    func result(into out: inout [LabelRecord]) -> ByteSpan? {
+        out.removeAll(keepingCapacity: true)
+        var name: ByteSpan?
+        for label in labels {
+            let kind = withBytes(label.name) { n -> Int in
+                if n.elementsEqual(Self.nameLabel) { return 0 }
+                return n.count >= 2 && n[0] == UInt8(ascii: "_") && n[1] == UInt8(ascii: "_") ? 1 : 2
+            }
+            if kind == 0 { name = label.value } else if kind == 2 { out.append(label) }
+        }
+        sortByName(&out)
+        return name
+    }
+
+    /// The index of the label called `name`.
+    private func index(of name: UnsafeRawBufferPointer) -> Int? {
+        labels.firstIndex { label in
+            label.name.length == name.count && withBytes(label.name) { $0.elementsEqual(name) }
+        }
+    }
+
+    /// Sorts `list` by name, bytewise as Prometheus sorts; a series has a handful of labels,
+    /// so an insertion sort, which allocates nothing.
+    private func sortByName(_ list: inout [LabelRecord]) {
+        for i in list.indices.dropFirst() {
+            var j = i
+            while j > 0, precedes(list[j].name, list[j - 1].name) {
+                list.swapAt(j, j - 1)
+                j -= 1
+            }
+        }
+    }
+
+    private func precedes(_ a: ByteSpan, _ b: ByteSpan) -> Bool {
+        withBytes(a) { x in withBytes(b) { y in x.lexicographicallyPrecedes(y) } }
+    }
+}

@@ -1,0 +1,151 @@
+import Crypto
+import Pipeline
+
+/// Prometheus relabeling compiled once: rules in order over one series' `RelabelLabelSet`,
+/// as Prometheus' `relabel.ProcessBuilder` runs them. Shared by the `relabel` transform and
+/// any component that relabels series it produces.
+///
+/// Holds scratch buffers and PCRE2 match data reused for every series, so applying the rules
+/// allocates nothing in steady state; one program belongs to one stage's thread.
+final class RelabelProgram: @unchecked Sendable {
+    /// One rule with its regex compiled and its templates parsed.
+    struct Rule {
+        let action: RelabelRuleConfig.Action
+        let sourceLabels: [[UInt8]]
+        let separator: [UInt8]
+        let regex: RelabelRegex
+        let target: RelabelTemplate
+        /// `target_label` as bytes, for the actions that take it literally.
+        let targetName: [UInt8]
+        let replacement: RelabelTemplate
+        let modulus: UInt64
+    }
+
+    let rules: [Rule]
+    /// The source values joined by the separator: what a rule's regex is matched against.
+    private var joined: [UInt8] = []
+    /// A label name or value being built.
+    private var name: [UInt8] = []
+    private var value: [UInt8] = []
+    /// The labels `labelmap` visits, taken before it sets any.
+    private var snapshot: [LabelRecord] = []
+
+    /// Compiles `rules` (validated already; a regex that does not compile throws).
+    init(_ rules: [RelabelRuleConfig]) throws(RelabelRegex.CompileError) {
+        var compiled: [Rule] = []
+        for rule in rules {
+            let regex = try RelabelRegex(rule.regex)
+            compiled.append(Rule(action: rule.action, sourceLabels: rule.sourceLabels.map { Array($0.utf8) },
+                                 separator: Array(rule.separator.utf8), regex: regex,
+                                 target: RelabelTemplate(rule.targetLabel, regex: regex), targetName: Array(rule.targetLabel.utf8),
+                                 replacement: RelabelTemplate(rule.replacement, regex: regex), modulus: rule.modulus))
+        }
+        self.rules = compiled
+    }
+
+    /// Applies every rule to `labels`; false when a rule drops the series.
+    func apply(_ labels: inout RelabelLabelSet) -> Bool {
+        for rule in rules where !apply(rule, &labels) { return false }
+        return true
+    }
+
+    private func apply(_ rule: Rule, _ labels: inout RelabelLabelSet) -> Bool {
+        join(rule, labels)
+        switch rule.action {
+        case .keep: return rule.regex.matches(joined)
+        case .drop: return !rule.regex.matches(joined)
+        case .keepequal: return targetEqualsJoined(rule, labels)
+        case .dropequal: return !targetEqualsJoined(rule, labels)
+        case .replace: replace(rule, &labels)
+        case .lowercase, .uppercase:
+            value.removeAll(keepingCapacity: true)
+            RelabelCaseMapping.map(joined, upper: rule.action == .uppercase, into: &value)
+            setTarget(rule, &labels)
+        case .hashmod:
+            value.removeAll(keepingCapacity: true)
+            Self.appendDecimal(Self.hash(joined) % rule.modulus, to: &value)
+            setTarget(rule, &labels)
+        case .labelmap: labelmap(rule, &labels)
+        case .labeldrop: labels.removeLabels { rule.regex.matches($0) }
+        case .labelkeep: labels.removeLabels { !rule.regex.matches($0) }
+        }
+        return true
+    }
+
+    /// Fills `joined` with the source labels' values (a missing label reads as empty).
+    private func join(_ rule: Rule, _ labels: RelabelLabelSet) {
+        joined.removeAll(keepingCapacity: true)
+        for (i, source) in rule.sourceLabels.enumerated() {
+            if i > 0 { joined.append(contentsOf: rule.separator) }
+            guard let span = source.withUnsafeBytes({ labels.value(of: $0) }) else { continue }
+            labels.withBytes(span) { joined.append(contentsOf: $0) }
+        }
+    }
+
+    private func targetEqualsJoined(_ rule: Rule, _ labels: RelabelLabelSet) -> Bool {
+        guard let span = rule.targetName.withUnsafeBytes({ labels.value(of: $0) }) else { return joined.isEmpty }
+        return labels.withBytes(span) { $0.elementsEqual(joined) }
+    }
+
+    /// `replace`: on a match, writes the expanded replacement to the expanded target label
+    /// (deleting it when empty); a target that expands to no valid label name does nothing.
+    private func replace(_ rule: Rule, _ labels: inout RelabelLabelSet) {
+        guard rule.regex.matches(joined) else { return }
+        name.removeAll(keepingCapacity: true)
+        value.removeAll(keepingCapacity: true)
+        joined.withUnsafeBytes { subject in
+            rule.target.expand(rule.regex, subject: subject, into: &name)
+            rule.replacement.expand(rule.regex, subject: subject, into: &value)
+        }
+        guard Self.isLabelName(name) else { return }
+        let span = value.withUnsafeBytes { labels.store($0) }
+        name.withUnsafeBytes { labels.set($0, span) }
+    }
+
+    /// Sets the rule's (literal) target label to `value`.
+    private func setTarget(_ rule: Rule, _ labels: inout RelabelLabelSet) {
+        let span = value.withUnsafeBytes { labels.store($0) }
+        rule.targetName.withUnsafeBytes { labels.set($0, span) }
+    }
+
+    /// `labelmap`: every label whose name matches is copied to the name the replacement
+    /// expands to, visiting the labels as they were before the rule.
+    private func labelmap(_ rule: Rule, _ labels: inout RelabelLabelSet) {
+        snapshot.removeAll(keepingCapacity: true)
+        snapshot.append(contentsOf: labels.labels)
+        for label in snapshot {
+            name.removeAll(keepingCapacity: true)
+            let matched = labels.withBytes(label.name) { subject in
+                guard rule.regex.matches(subject) else { return false }
+                rule.replacement.expand(rule.regex, subject: subject, into: &name)
+                return true
+            }
+            if matched, !name.isEmpty { name.withUnsafeBytes { labels.set($0, label.value) } }
+        }
+    }
+
+    /// Prometheus' hashmod hash: MD5 of the value, its last 8 bytes as a big-endian integer.
+    static func hash(_ bytes: [UInt8]) -> UInt64 {
+        var md5 = Insecure.MD5()
+        bytes.withUnsafeBytes { md5.update(bufferPointer: $0) }
+        return md5.finalize().withUnsafeBytes { digest in
+            digest[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
+        }
+    }
+
+    private static func appendDecimal(_ number: UInt64, to out: inout [UInt8]) {
+        let start = out.count
+        var n = number
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(n % 10))
+            n /= 10
+        } while n > 0
+        out[start...].reverse()
+    }
+
+    /// A label name as Prometheus' (legacy) validation has it: `[a-zA-Z_][a-zA-Z0-9_]*`.
+    private static func isLabelName(_ bytes: [UInt8]) -> Bool {
+        guard let first = bytes.first, !PrometheusName.isDigit(first) else { return false }
+        return bytes.allSatisfy { PrometheusName.isAlphanumeric($0) || $0 == UInt8(ascii: "_") }
+    }
+}

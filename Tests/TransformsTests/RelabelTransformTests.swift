@@ -1,0 +1,64 @@
+import Pipeline
+@testable import Transforms
+import XCTest
+
+/// The stage around the rules: what it keeps of each sample, label order, reuse across batches.
+final class RelabelTransformTests: XCTestCase {
+    private let rules = #"""
+        - source_labels: [instance]
+          regex: '([^:]+):\d+'
+          target_label: host
+        - source_labels: [__name__]
+          regex: 'go_.*'
+          action: drop
+        """#
+
+    func testValuesTimestampsAndKindsFollowTheirSeries() throws {
+        var (stage, dropped) = try XCTUnwrap(makeRelabel(rules))
+        var batch = MetricBatch()
+        batch.append(name: "go_goroutines", value: 7, timestamp: 1, kind: .gauge)
+        batch.append(name: "http_requests_total", labels: [("instance", "a:80")], value: 42, timestamp: 2, kind: .counter)
+        batch.append(name: "rpc_seconds", labels: [("quantile", "0.5")], value: 0.25, timestamp: 3, kind: .summary)
+        let out = transform(&stage, .metrics(batch))
+        guard out.count == 1, case .metrics(let metrics) = out[0] else { return XCTFail("expected one metric batch, got \(out)") }
+        XCTAssertEqual(renderSeries(out[0]), [#"http_requests_total{host="a",instance="a:80"}"#, #"rpc_seconds{quantile="0.5"}"#])
+        XCTAssertEqual(metrics.records.map(\.value), [42, 0.25])
+        XCTAssertEqual(metrics.records.map(\.timestamp), [2, 3])
+        XCTAssertEqual(metrics.records.map(\.kind), [.counter, .summary])
+        XCTAssertEqual(dropped.load(ordering: .relaxed), 1)
+    }
+
+    func testLabelsAreStoredSortedByName() throws {
+        var (stage, _) = try XCTUnwrap(makeRelabel(rules))
+        let out = transform(&stage, .metrics(metricBatch([#"m{zone="z",instance="b:1",Alpha="A"}"#])))
+        guard case .metrics(let metrics) = out.first else { return XCTFail("no metric batch") }
+        XCTAssertEqual(metrics.labelPairs(0).map(\.0), ["Alpha", "host", "instance", "zone"])
+    }
+
+    func testEveryBatchStartsAfresh() throws {
+        var (stage, dropped) = try XCTUnwrap(makeRelabel(rules))
+        for round in 0..<3 {
+            let series = (0..<200).map { #"m{instance="h\#(round)-\#($0):9100"}"# } + ["go_gc_total"]
+            let out = transform(&stage, .metrics(metricBatch(series))).flatMap(renderSeries)
+            XCTAssertEqual(out, (0..<200).map { #"m{host="h\#(round)-\#($0)",instance="h\#(round)-\#($0):9100"}"# })
+        }
+        XCTAssertEqual(dropped.load(ordering: .relaxed), 3)
+    }
+
+    func testBatchMovesThroughWithoutACopy() throws {
+        var (stage, _) = try XCTUnwrap(makeRelabel(rules))
+        let batch = EventBatch.metrics(metricBatch([#"m{instance="a:1"}"#]))
+        var output = TransformOutput()
+        let before = BatchCopies.total
+        stage.process(consume batch, into: &output)
+        XCTAssertEqual(BatchCopies.total, before)
+        XCTAssertEqual(output.batches.flatMap { renderSeries($0.batch) }, [#"m{host="a",instance="a:1"}"#])
+    }
+
+    func testAllDroppedEmitsNothing() throws {
+        var (stage, dropped) = try XCTUnwrap(makeRelabel(rules))
+        let out = transform(&stage, .metrics(metricBatch(["go_a", "go_b"])))
+        XCTAssertEqual(out.count, 0)
+        XCTAssertEqual(dropped.load(ordering: .relaxed), 2)
+    }
+}
