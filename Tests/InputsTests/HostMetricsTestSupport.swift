@@ -59,13 +59,13 @@ func hostScraper(_ config: HostMetricsInputConfig) -> HostMetricsScraper {
 }
 
 extension HostMetricsScraper {
-    /// One scrape as samples, without the `node_scrape_collector_*` ones; failures throw.
-    mutating func samples(timestamp: Int64 = 1_700_000_000_000) throws -> [HostSample] {
+    /// One scrape as samples, by default without the `node_scrape_collector_*` ones; failures throw.
+    mutating func samples(timestamp: Int64 = 1_700_000_000_000, scrapeSeries: Bool = false) throws -> [HostSample] {
         let (batch, failures) = scrape(timestamp: timestamp)
         if let failure = failures.first { throw PipectlError("\(failure.collector): \(failure.error)") }
         return (0..<batch.count).compactMap { i in
             let name = batch.name(i)
-            guard !name.hasPrefix("node_scrape_collector_") else { return nil }
+            guard scrapeSeries || !name.hasPrefix("node_scrape_collector_") else { return nil }
             XCTAssertEqual(batch.records[i].timestamp, timestamp)
             return HostSample(name: name, labels: Dictionary(uniqueKeysWithValues: batch.labelPairs(i)),
                               value: batch.records[i].value, kind: batch.records[i].kind)
