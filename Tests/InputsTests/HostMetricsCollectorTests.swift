@@ -175,10 +175,12 @@ final class HostMetricsCollectorTests: XCTestCase {
              face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
                 lo: 71636240104 5497915    0    0    0     0          0         0 71636240104 5497915    0    0    0     0       0          0
               eth0: 75262735    1480    1    2    3     4          5         6    71998     874    7    8    9    10      11         12
+              eth1:4294967296 1 0 0 0 0 0 0 2 3 0 0 0 0 0 0
 
             """)
         let samples = try scrape(fixture, "netdev")
-        XCTAssertEqual(samples.labelValues("node_network_receive_bytes_total", "device"), ["lo", "eth0"])
+        XCTAssertEqual(samples.labelValues("node_network_receive_bytes_total", "device"), ["lo", "eth0", "eth1"])
+        XCTAssertEqual(samples.value("node_network_receive_bytes_total", ["device": "eth1"]), 4294967296, "no space after the colon")
         let eth0 = ["device": "eth0"]
         let expected: [(String, Double)] = [
             ("receive_bytes", 75262735), ("receive_packets", 1480), ("receive_errs", 1), ("receive_drop", 2),
@@ -189,11 +191,11 @@ final class HostMetricsCollectorTests: XCTestCase {
         for (column, value) in expected {
             XCTAssertEqual(samples.value("node_network_\(column)_total", eth0), value, column)
         }
-        XCTAssertEqual(samples.count, 32)
+        XCTAssertEqual(samples.count, 48)
         XCTAssertTrue(samples.allSatisfy { $0.kind == .counter })
 
         let custom = try scrape(fixture, "netdev", "network: { devices_exclude: '^lo$' }")
-        XCTAssertEqual(custom.labelValues("node_network_receive_bytes_total", "device"), ["eth0"])
+        XCTAssertEqual(custom.labelValues("node_network_receive_bytes_total", "device"), ["eth0", "eth1"])
     }
 
     func testFilesystemStatsAndExcludes() throws {
