@@ -1,0 +1,72 @@
+import AsyncHTTPClient
+import Logging
+import Pipeline
+
+/// Runs `prometheus_scrape`: one task per target, each scraping every `interval` from its own
+/// offset (targets spread evenly over the interval), so a slow target never delays another.
+/// The tasks hand their batches to the input's task, the single producer of its lane.
+struct PrometheusScrapeInput: InputStage {
+    let config: PrometheusScrapeInputConfig
+    let targets: [PrometheusScrapeTarget]
+    let logger: Logger
+
+    init(config: PrometheusScrapeInputConfig, targets: [PrometheusScrapeTarget], logger: Logger) {
+        self.config = config
+        self.targets = targets
+        self.logger = logger
+    }
+
+    func run(_ context: InputContext) async throws {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .follow(max: 10, allowCycles: false),
+            timeout: .init(connect: .nanoseconds(config.timeout.nanoseconds)),
+            decompression: .enabled(limit: .none))
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 2
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let log = RateLimitedLogger(logger: logger)
+        // Each target has at most one batch waiting here per interval it is ahead of downstream.
+        let (batches, handoff) = AsyncStream<MetricBatch>.makeStream()
+        await withTaskGroup(of: Void.self) { group in
+            for (i, target) in targets.enumerated() {
+                let offset = config.interval / targets.count * i
+                group.addTask { await scrapeLoop(target, offset: offset, client, context, log, handoff) }
+            }
+            group.addTask {
+                for await batch in batches {
+                    context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
+                    await context.emit(.metrics(batch))
+                }
+            }
+            await group.waitForAll()
+        }
+        try? await client.shutdown()
+    }
+
+    /// Scrapes `target` every interval from `offset` until cancelled.
+    private func scrapeLoop(_ target: PrometheusScrapeTarget, offset: Duration, _ client: HTTPClient,
+                            _ context: InputContext, _ log: RateLimitedLogger,
+                            _ handoff: AsyncStream<MetricBatch>.Continuation) async {
+        var scraper = PrometheusScraper(target: target, timeout: config.timeout, honorLabels: config.honorLabels,
+                                        bodySizeLimit: config.bodySizeLimit, sampleLimit: config.sampleLimit)
+        var next = ContinuousClock.now + offset
+        while true {
+            do { try await Task.sleep(until: next, clock: .continuous) } catch { return }
+            let result = await scraper.scrape(client)
+            if let failure = result.failure {
+                context.metrics.errorCounter(failure.kind).wrappingIncrement(ordering: .relaxed)
+                log.warning("prometheus_scrape(\(context.id)): \(target.url): \(failure.reason)")
+            }
+            if result.malformedLines > 0 {
+                context.metrics.errorCounter("malformed_line").wrappingIncrement(by: result.malformedLines, ordering: .relaxed)
+                log.warning("prometheus_scrape(\(context.id)): \(target.url): \(result.malformedLines) malformed "
+                            + "lines, first at \(result.firstMalformed ?? "?")")
+            }
+            guard !Task.isCancelled else { return }
+            handoff.yield(result.batch)
+            // A scrape is over within `timeout` ≤ `interval`; missed slots (a suspended process) are skipped.
+            next += config.interval
+            let now = ContinuousClock.now
+            while next < now { next += config.interval }
+        }
+    }
+}

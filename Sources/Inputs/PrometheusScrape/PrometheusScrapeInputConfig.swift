@@ -1,0 +1,85 @@
+import Codecs
+import Pipeline
+
+/// `prometheus_scrape`: scrapes Prometheus text 0.0.4 and OpenMetrics 1.0 endpoints, as Prometheus'
+/// `scrape_config` does.
+///
+/// - targets (list): `host:port` (scraped at `scheme://host:port/metrics_path`) or full URLs.
+/// - static_configs (list of `{targets, labels}`): targets with extra labels. At least one target
+///   overall is required.
+/// - job (string, default the component id): the `job` label.
+/// - interval (duration, default 1m, Prometheus' default): time between scrapes of a target; the
+///   targets' first scrapes are spread over it.
+/// - timeout (duration, default 10s or `interval` if shorter): at most `interval`.
+/// - metrics_path (string, default `/metrics`); scheme (`http` | `https`, default `http`).
+/// - params (map of name to string): query parameters (`module: http_2xx`).
+/// - honor_labels (bool, default false): on a clash with a target label (`job`, `instance`,
+///   `static_configs` labels) the exposed label is renamed `exported_<name>`; with true it is kept
+///   and the target label dropped.
+/// - body_size_limit (size, default 0 = none): a larger uncompressed body fails the scrape.
+/// - sample_limit (integer, default 0 = none): more samples fail the scrape.
+public struct PrometheusScrapeInputConfig: ComponentConfig {
+    public static let componentType = ComponentType(name: "prometheus_scrape", role: .input, produces: .fixed(.metric)) {
+        PrometheusScrapeInputConfig(reader: $0)
+    }
+
+    /// Addresses and their extra labels, resolved into targets when the job is known.
+    var addresses: [(address: String, labels: [(String, String)])] = []
+    var job: String?
+    var interval: Duration = .seconds(60)
+    var timeout: Duration = .seconds(10)
+    var metricsPath = "/metrics"
+    var scheme = "http"
+    var query = ""
+    var honorLabels = false
+    var bodySizeLimit = 0
+    var sampleLimit = 0
+
+    public init(reader: ConfigReader) {
+        for (i, address) in (reader.stringList("targets") ?? []).enumerated() {
+            if PrometheusScrapeTarget.isAddress(address) { addresses.append((address, [])) }
+            else { reader.error("targets", item: i, Self.badAddress(address)) }
+        }
+        for group in reader.childList("static_configs") {
+            defer { group.finish() }
+            let labels = group.stringMap("labels") ?? []
+            for (name, _) in labels where !PrometheusText.isValidLabelName(name) || name.hasPrefix("__") {
+                group.error("labels", "invalid label name '\(name)'")
+            }
+            for (i, address) in (group.stringList("targets", required: true) ?? []).enumerated() {
+                if PrometheusScrapeTarget.isAddress(address) { addresses.append((address, labels)) }
+                else { group.error("targets", item: i, Self.badAddress(address)) }
+            }
+        }
+        if addresses.isEmpty { reader.error(nil, "expected at least one target in 'targets' or 'static_configs'") }
+        job = reader.string("job")
+        interval = reader.duration("interval", default: interval, minimum: .milliseconds(100))
+        timeout = reader.duration("timeout", default: min(timeout, interval), minimum: .milliseconds(10))
+        if timeout > interval { reader.error("timeout", "must not be longer than interval (\(interval.formatted))") }
+        metricsPath = reader.string("metrics_path") ?? metricsPath
+        if !metricsPath.hasPrefix("/") { reader.error("metrics_path", "must start with '/', got '\(metricsPath)'") }
+        scheme = reader.choice("scheme", ["http", "https"], default: scheme)
+        query = PrometheusScrapeTarget.query(reader.stringMap("params") ?? [])
+        honorLabels = reader.bool("honor_labels", default: false)
+        bodySizeLimit = reader.size("body_size_limit", default: 0)
+        sampleLimit = reader.int("sample_limit", default: 0, range: 0...Int(Int32.max))
+    }
+
+    private static func badAddress(_ text: String) -> String {
+        "expected host:port or an http:// or https:// URL, got '\(text)'"
+    }
+
+    /// The targets, with `job` defaulting to the component id.
+    func targets(componentID: String) -> [PrometheusScrapeTarget] {
+        addresses.compactMap { target($0, job: job ?? componentID) }
+    }
+
+    private func target(_ entry: (address: String, labels: [(String, String)]), job: String) -> PrometheusScrapeTarget? {
+        PrometheusScrapeTarget(address: entry.address, scheme: scheme, metricsPath: metricsPath, query: query,
+                               job: job, labels: entry.labels)
+    }
+
+    public func makeStage(_ context: StageContext) throws -> Stage {
+        .input(PrometheusScrapeInput(config: self, targets: targets(componentID: context.id), logger: context.logger))
+    }
+}

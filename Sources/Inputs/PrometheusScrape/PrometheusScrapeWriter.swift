@@ -1,0 +1,88 @@
+import Codecs
+import Pipeline
+
+/// Builds one scrape's batch: each parsed sample with the target's labels, then stale markers and
+/// the scrape's own series (`up`, `scrape_duration_seconds`, …).
+///
+/// Labels follow Prometheus: an exposed label with an empty value is absent; on a clash with a
+/// target label, `honor_labels: false` renames the exposed one `exported_<name>`, `true` keeps it
+/// and drops the target's. No allocation per sample once the batch and scratch arrays have grown.
+struct PrometheusScrapeWriter: Sendable {
+    /// The batch being built.
+    var batch: MetricBatch
+    /// Samples appended from the body (before stale markers and scrape series).
+    private(set) var sampleCount = 0
+    private let targetNames: [[UInt8]]
+    private let targetSpans: [LabelRecord]
+    private let honorLabels: Bool
+    /// The scrape's time, for samples without their own timestamp.
+    let timestamp: Int64
+    private var overridden: [Bool]
+    private var scratch: [LabelRecord] = []
+    private var renamed: [UInt8] = []
+
+    init(target: PrometheusScrapeTarget, honorLabels: Bool, timestamp: Int64, capacity: Int) {
+        var batch = MetricBatch(capacity: capacity)
+        targetNames = target.labels.map { Array($0.name.utf8) }
+        targetSpans = target.labels.map { LabelRecord(name: batch.store($0.name), value: batch.store($0.value)) }
+        self.batch = batch
+        self.honorLabels = honorLabels
+        self.timestamp = timestamp
+        overridden = Array(repeating: false, count: target.labels.count)
+        scratch.reserveCapacity(16)
+    }
+
+    /// Appends a parsed sample.
+    mutating func append(_ sample: PrometheusSample) {
+        scratch.removeAll(keepingCapacity: true)
+        for t in overridden.indices { overridden[t] = false }
+        for i in 0..<sample.labelCount {
+            let name = sample.labelName(i), value = sample.labelValue(i)
+            guard !value.isEmpty else { continue }
+            let valueSpan = batch.store(value)
+            if let t = targetNames.firstIndex(where: { name.elementsEqual($0) }) {
+                if honorLabels {
+                    overridden[t] = true
+                } else {
+                    scratch.append(LabelRecord(name: exported(name), value: valueSpan))
+                    continue
+                }
+            }
+            scratch.append(LabelRecord(name: batch.store(name), value: valueSpan))
+        }
+        for t in targetSpans.indices where !overridden[t] { scratch.append(targetSpans[t]) }
+        batch.append(nameSpan: batch.store(sample.name), labels: scratch, value: sample.value,
+                     timestamp: sample.timestamp ?? timestamp, kind: Self.kind(sample.type))
+        sampleCount += 1
+    }
+
+    /// Appends one of the scrape's own gauges (`up`, …) with the target labels.
+    mutating func appendScrapeSeries(_ name: String, _ value: Double) {
+        batch.append(nameSpan: batch.store(name), labels: targetSpans, value: value, timestamp: timestamp, kind: .gauge)
+    }
+
+    /// Drops every sample appended so far (a failed scrape keeps none).
+    mutating func dropSamples() {
+        batch.retain { _ in false }
+        sampleCount = 0
+    }
+
+    private mutating func exported(_ name: UnsafeRawBufferPointer) -> ByteSpan {
+        renamed.removeAll(keepingCapacity: true)
+        renamed.append(contentsOf: "exported_".utf8)
+        renamed.append(contentsOf: name)
+        return renamed.withUnsafeBytes { batch.store($0) }
+    }
+
+    /// The nearest `MetricKind`: gauge histograms are histograms (their `_gsum`/`_gcount` keep
+    /// their names), state sets and info metrics gauges, OpenMetrics' `unknown` untyped.
+    static func kind(_ type: PrometheusMetricType) -> MetricKind {
+        switch type {
+        case .counter: .counter
+        case .gauge, .stateset, .info: .gauge
+        case .histogram, .gaugeHistogram: .histogram
+        case .summary: .summary
+        case .untyped, .unknown: .untyped
+        }
+    }
+}

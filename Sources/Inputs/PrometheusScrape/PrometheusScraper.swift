@@ -1,0 +1,154 @@
+import AsyncHTTPClient
+import Codecs
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Pipeline
+
+/// Scrapes one target: requests its page, streams the (gunzipped) body through the parser into a
+/// batch, and adds stale markers and the scrape's own series.
+struct PrometheusScraper {
+    /// Why a scrape failed; `kind` is the `errors{kind}` counter it counts in.
+    struct Failure: Error, Sendable {
+        let kind: String
+        let reason: String
+    }
+
+    /// What one scrape produced.
+    struct Result {
+        var batch: MetricBatch
+        var failure: Failure?
+        var malformedLines: Int
+        var firstMalformed: String?
+    }
+
+    /// Prometheus' `Accept` header: OpenMetrics first, 0.0.4 as the fallback.
+    static let accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
+
+    let target: PrometheusScrapeTarget
+    let timeout: Duration
+    let honorLabels: Bool
+    let bodySizeLimit: Int
+    let sampleLimit: Int
+    private var staleness = PrometheusScrapeStaleness()
+    /// The last scrape's sample count, to size the next batch.
+    private var lastCount = 64
+
+    init(target: PrometheusScrapeTarget, timeout: Duration, honorLabels: Bool, bodySizeLimit: Int, sampleLimit: Int) {
+        self.target = target
+        self.timeout = timeout
+        self.honorLabels = honorLabels
+        self.bodySizeLimit = bodySizeLimit
+        self.sampleLimit = sampleLimit
+    }
+
+    /// Scrapes once; never throws: a failure is `up 0` in the batch and `Result.failure`.
+    mutating func scrape(_ client: HTTPClient) async -> Result {
+        let started = ContinuousClock.now
+        let writer = PrometheusScrapeWriter(target: target, honorLabels: honorLabels, timestamp: WallClock.milliseconds(),
+                                            capacity: lastCount + 8)
+        var fetched = await fetchWithin(timeout, client, writer)
+        if fetched.failure != nil {
+            fetched.writer.dropSamples()
+            staleness.markAllStale(&fetched.writer)
+        } else {
+            staleness.update(&fetched.writer)
+        }
+        lastCount = max(fetched.scraped, 64)
+        let seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
+        let ok = fetched.failure == nil
+        fetched.writer.appendScrapeSeries("up", ok ? 1 : 0)
+        fetched.writer.appendScrapeSeries("scrape_duration_seconds", seconds)
+        fetched.writer.appendScrapeSeries("scrape_samples_scraped", Double(fetched.scraped))
+        fetched.writer.appendScrapeSeries("scrape_samples_post_metric_relabeling", Double(ok ? fetched.writer.sampleCount : 0))
+        return Result(batch: fetched.writer.batch, failure: fetched.failure, malformedLines: fetched.malformed,
+                      firstMalformed: fetched.firstMalformed)
+    }
+
+    /// What a fetch got so far.
+    private struct Fetched: Sendable {
+        var writer: PrometheusScrapeWriter
+        var scraped = 0
+        var malformed = 0
+        var firstMalformed: String?
+        var failure: Failure?
+    }
+
+    /// Fetches in a child task raced against `timeout`: the client's deadline does not cover a body
+    /// that stalls, and the timeout must (cancelling the request).
+    private func fetchWithin(_ timeout: Duration, _ client: HTTPClient, _ writer: PrometheusScrapeWriter) async -> Fetched {
+        let timedOut = Fetched(writer: writer, failure: Failure(kind: "scrape", reason: "timed out after \(timeout.formatted)"))
+        return await withTaskGroup(of: Fetched?.self) { group in
+            group.addTask { await fetch(client, Fetched(writer: writer)) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? timedOut
+        }
+    }
+
+    /// Requests the page and parses it into `fetched.writer`.
+    private func fetch(_ client: HTTPClient, _ start: Fetched) async -> Fetched {
+        var fetched = start
+        do {
+            try await fetch(client, &fetched)
+        } catch let error as Failure {
+            fetched.failure = error
+        } catch {
+            fetched.failure = Failure(kind: "scrape", reason: Self.describe(error))
+        }
+        return fetched
+    }
+
+    private func fetch(_ client: HTTPClient, _ fetched: inout Fetched) async throws {
+        var request = HTTPClientRequest(url: target.url)
+        request.headers.add(name: "Accept", value: Self.accept)
+        request.headers.add(name: "Accept-Encoding", value: "gzip")
+        request.headers.add(name: "User-Agent", value: "pipectl")
+        request.headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: "\(Double(timeout.nanoseconds) / 1e9)")
+        let response = try await client.execute(request, deadline: .now() + .nanoseconds(timeout.nanoseconds))
+        guard response.status == .ok else { throw Failure(kind: "scrape", reason: "HTTP \(response.status.code)") }
+        let contentType = response.headers.first(name: "Content-Type") ?? ""
+        var parser = PrometheusTextParser(format: contentType.hasPrefix("application/openmetrics-text") ? .openMetrics : .prometheus004)
+        var bytes = 0
+        func handle(_ event: PrometheusTextEvent) {
+            switch event {
+            case .sample(let sample):
+                fetched.scraped += 1
+                if sampleLimit == 0 || fetched.scraped <= sampleLimit { fetched.writer.append(sample) }
+            case .malformed(let line, let reason):
+                fetched.malformed += 1
+                if fetched.firstMalformed == nil { fetched.firstMalformed = "line \(line): \(reason)" }
+            }
+        }
+        for try await chunk in response.body {
+            bytes += chunk.readableBytes
+            if bodySizeLimit > 0, bytes > bodySizeLimit {
+                throw Failure(kind: "body_size_limit", reason: "body over body_size_limit (\(bodySizeLimit) bytes)")
+            }
+            chunk.withUnsafeReadableBytes { parser.feed($0, handle) }
+            if sampleLimit > 0, fetched.scraped > sampleLimit { break }
+        }
+        parser.finish(handle)
+        if sampleLimit > 0, fetched.scraped > sampleLimit {
+            throw Failure(kind: "sample_limit", reason: "over sample_limit (\(sampleLimit)) samples")
+        }
+    }
+
+    /// A short reason: `connection refused`, `timed out`, the client's error.
+    private static func describe(_ error: any Error) -> String {
+        if let client = error as? HTTPClientError {
+            switch client {
+            case .deadlineExceeded, .readTimeout, .connectTimeout: return "timed out"
+            default: return "\(client)"
+            }
+        }
+        if let connection = error as? NIOConnectionError, let first = connection.connectionErrors.first {
+            return "cannot connect: \(first.error)"
+        }
+        return "\(error)"
+    }
+}
