@@ -61,4 +61,23 @@ final class RelabelTransformTests: XCTestCase {
         XCTAssertEqual(out.count, 0)
         XCTAssertEqual(dropped.load(ordering: .relaxed), 2)
     }
+
+    func testARepeatedLabelKeepsItsLastValue() throws {
+        var (stage, _) = try XCTUnwrap(makeRelabel("- {source_labels: [a], target_label: copy}"))
+        var batch = MetricBatch()
+        batch.append(name: "m", labels: [("a", "1"), ("b", "x"), ("a", "2")], value: 1, timestamp: 1, kind: .gauge)
+        XCTAssertEqual(transform(&stage, .metrics(batch)).flatMap(renderSeries), [#"m{a="2",b="x",copy="2"}"#])
+    }
+
+    func testAValueThatIsNotUTF8IsMatchedAsGoReadsIt() throws {
+        var (stage, _) = try XCTUnwrap(makeRelabel("""
+            - {source_labels: [v], regex: 'api.*', action: keep}
+            - {source_labels: [v], regex: '(.*)', target_label: copy}
+            """))
+        var batch = MetricBatch()
+        let name = batch.store("m"), v = batch.store("v")
+        let value = [UInt8(ascii: "a"), UInt8(ascii: "p"), UInt8(ascii: "i"), 0xFF].withUnsafeBytes { batch.store($0) }
+        batch.append(nameSpan: name, labels: [LabelRecord(name: v, value: value)], value: 1, timestamp: 1, kind: .gauge)
+        XCTAssertEqual(transform(&stage, .metrics(batch)).flatMap(renderSeries), ["m{copy=\"api\u{FFFD}\",v=\"api\u{FFFD}\"}"])
+    }
 }

@@ -48,12 +48,17 @@ struct RelabelLabelSet: @unchecked Sendable {
         baseCount = labels.count
     }
 
-    /// Sorts the original labels by name.
+    /// Sorts the original labels by name; of a name given twice, the last value is kept.
     mutating func sortOriginals() {
         var sorted = labels
         labels = []
         sortByName(&sorted)
+        var i = 1
+        while i < sorted.count {
+            if sameName(sorted[i - 1].name, sorted[i].name) { sorted.remove(at: i - 1) } else { i += 1 }
+        }
         labels = sorted
+        baseCount = labels.count
     }
 
     /// Copies `bytes` into `scratch`; returns their span.
@@ -149,6 +154,10 @@ struct RelabelLabelSet: @unchecked Sendable {
                 j -= 1
             }
         }
+    }
+
+    private func sameName(_ a: ByteSpan, _ b: ByteSpan) -> Bool {
+        a.length == b.length && withBytes(a) { x in withBytes(b) { y in x.elementsEqual(y) } }
     }
 
     private func precedes(_ a: ByteSpan, _ b: ByteSpan) -> Bool {

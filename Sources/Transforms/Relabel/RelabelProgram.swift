@@ -52,8 +52,8 @@ final class RelabelProgram: @unchecked Sendable {
     private func apply(_ rule: Rule, _ labels: inout RelabelLabelSet) -> Bool {
         join(rule, labels)
         switch rule.action {
-        case .keep: return rule.regex.matches(joined)
-        case .drop: return !rule.regex.matches(joined)
+        case .keep: return matchJoined(rule.regex)
+        case .drop: return !matchJoined(rule.regex)
         case .keepequal: return targetEqualsJoined(rule, labels)
         case .dropequal: return !targetEqualsJoined(rule, labels)
         case .replace: replace(rule, &labels)
@@ -82,6 +82,16 @@ final class RelabelProgram: @unchecked Sendable {
         }
     }
 
+    /// Matches `joined`. A value that is not valid UTF-8 (PCRE2 matches nothing across an
+    /// invalid sequence) is matched again as Go's regexp reads it: invalid bytes as U+FFFD,
+    /// which `joined` then holds for the replacement. Valid values never pay for this.
+    private func matchJoined(_ regex: RelabelRegex) -> Bool {
+        if regex.matches(joined) { return true }
+        guard !joined.allSatisfy({ $0 < 0x80 }), String(validating: joined, as: UTF8.self) == nil else { return false }
+        joined = Array(String(decoding: joined, as: UTF8.self).utf8)
+        return regex.matches(joined)
+    }
+
     private func targetEqualsJoined(_ rule: Rule, _ labels: RelabelLabelSet) -> Bool {
         guard let span = rule.targetName.withUnsafeBytes({ labels.value(of: $0) }) else { return joined.isEmpty }
         return labels.withBytes(span) { $0.elementsEqual(joined) }
@@ -90,7 +100,7 @@ final class RelabelProgram: @unchecked Sendable {
     /// `replace`: on a match, writes the expanded replacement to the expanded target label
     /// (deleting it when empty); a target that expands to no valid label name does nothing.
     private func replace(_ rule: Rule, _ labels: inout RelabelLabelSet) {
-        guard rule.regex.matches(joined) else { return }
+        guard matchJoined(rule.regex) else { return }
         name.removeAll(keepingCapacity: true)
         value.removeAll(keepingCapacity: true)
         joined.withUnsafeBytes { subject in
