@@ -19,7 +19,6 @@ final class RelabelRegex: @unchecked Sendable {
     /// Prometheus' default regex.
     static let matchAll = "(.*)"
 
-    let pattern: String
     /// Number of capturing groups.
     let captureCount: Int
     /// Named groups: name → group numbers, lowest first (names may repeat under `(?J)`).
@@ -42,7 +41,6 @@ final class RelabelRegex: @unchecked Sendable {
         guard let compiled else {
             throw CompileError(message: Self.errorMessage(errorCode), offset: Int(errorOffset))
         }
-        self.pattern = pattern
         code = compiled
         jit = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
         matchData = pcre2_match_data_create_from_pattern_8(compiled, nil)

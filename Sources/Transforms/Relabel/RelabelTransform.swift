@@ -29,13 +29,12 @@ struct RelabelTransform: TransformStage {
         var batch = batch
         guard var metrics = batch.takeMetrics() else { return output.emit(batch) }
         let count = metrics.count
-        let scratchStart = metrics.arena.writerIndex
         metrics.arena.withUnsafeReadableBytes { arena in
             relabel(metrics, arena: arena, baseStart: metrics.arena.readerIndex)
         }
         if count - rows.count > 0 { dropped.wrappingIncrement(by: count - rows.count, ordering: .relaxed) }
         let stored = labelSet.scratch.withUnsafeBytes { metrics.store($0) }
-        guard Int(stored.offset) == scratchStart else { preconditionFailure("BUG: arena grew while relabeling") }
+        guard Int(stored.offset) == labelSet.scratchStart else { preconditionFailure("BUG: arena grew while relabeling") }
         for row in rows {
             let record = metrics.records[row.index]
             metrics.append(nameSpan: row.name, labels: resultLabels[row.labels], value: record.value,
