@@ -43,22 +43,28 @@ final class CardinalityLimitConfigTests: XCTestCase {
     }
 
     func testBadByLabels() {
+        let usable = "([a-zA-Z_][a-zA-Z0-9_]*, not __* or cardinality_overflow)"
         XCTAssertEqual(errors("""
             max_series: 5
             by: [job, "1x", job, cardinality_overflow]
             """), [
-            "t.yaml:8:15: transforms.f.by[1]: '1x' is not a usable label name ([a-zA-Z_][a-zA-Z0-9_]*, not __* or cardinality_overflow)",
+            "t.yaml:8:15: transforms.f.by[1]: '1x' is not a usable label name \(usable)",
             "t.yaml:8:21: transforms.f.by[2]: label 'job' is listed twice",
-            "t.yaml:8:26: transforms.f.by[3]: 'cardinality_overflow' is not a usable label name ([a-zA-Z_][a-zA-Z0-9_]*, not __* or cardinality_overflow)",
+            "t.yaml:8:26: transforms.f.by[3]: 'cardinality_overflow' is not a usable label name \(usable)",
         ])
     }
 
     func testMaxGroupsNeedsBy() {
-        XCTAssertEqual(errors("max_series: 5\nmax_groups: 10"),
-                       ["t.yaml:8:17: transforms.f.max_groups: max_groups applies with 'by' only"])
+        XCTAssertEqual(errors("max_series: x\nmax_groups: 10"), [
+            "t.yaml:7:17: transforms.f.max_series: expected an integer between 1 and 100000000, got 'x'",
+            "t.yaml:8:17: transforms.f.max_groups: max_groups applies with 'by' only",
+        ])
     }
 
     func testUnknownKey() {
-        XCTAssertEqual(errors("max_series: 5\nmax_seriess: 6").count, 1)
+        XCTAssertEqual(errors("max_series: 5\nmax_seriess: 6"), [
+            "t.yaml:8:5: transforms.f.max_seriess: unknown option 'max_seriess'; did you mean 'max_series'? "
+                + "(allowed: action, buffer, by, inputs, max_groups, max_series, type, window)",
+        ])
     }
 }

@@ -83,7 +83,7 @@ final class CardinalityGrowthReport: Sendable {
             JSONWriter.writeInt(Int64(value), into: &b)
         }
         b.writeStaticString(",\"metrics\":[")
-        for (i, m) in state.metrics.sorted(by: { $0.count > $1.count }).enumerated() {
+        for (i, m) in state.metrics.sorted(by: { $0.count - $0.error > $1.count - $1.error }).enumerated() {
             if i > 0 { b.writeStaticString(",") }
             Self.write(m, into: &b)
         }
