@@ -39,14 +39,21 @@ public enum PrometheusMetricType: UInt8, Sendable, CaseIterable {
     /// Suffixes a sample of this family may add to the family name (OpenMetrics §4.5 and 0.0.4).
     var sampleSuffixes: [StaticString] {
         switch self {
-        case .counter: ["_total", "_created"]
-        case .histogram: ["_bucket", "_sum", "_count", "_created"]
-        case .gaugeHistogram: ["_bucket", "_gsum", "_gcount"]
-        case .summary: ["_sum", "_count", "_created"]
-        case .info: ["_info"]
+        case .counter: Self.counterSuffixes
+        case .histogram: Self.histogramSuffixes
+        case .gaugeHistogram: Self.gaugeHistogramSuffixes
+        case .summary: Self.summarySuffixes
+        case .info: Self.infoSuffixes
         case .gauge, .untyped, .stateset, .unknown: []
         }
     }
+
+    // Static so that looking a sample's type up allocates nothing.
+    private static let counterSuffixes: [StaticString] = ["_total", "_created"]
+    private static let histogramSuffixes: [StaticString] = ["_bucket", "_sum", "_count", "_created"]
+    private static let gaugeHistogramSuffixes: [StaticString] = ["_bucket", "_gsum", "_gcount"]
+    private static let summarySuffixes: [StaticString] = ["_sum", "_count", "_created"]
+    private static let infoSuffixes: [StaticString] = ["_info"]
 }
 
 /// One parsed sample. Its bytes are valid only during the callback that receives it.

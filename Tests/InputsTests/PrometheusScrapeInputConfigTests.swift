@@ -53,5 +53,9 @@ final class PrometheusScrapeInputConfigTests: XCTestCase {
             XCTAssertTrue(errors.contains(expected), "\(expected) not in:\n\(errors)")
         }
         XCTAssertTrue(load("job: x").errors.joined().contains("expected at least one target"))
+        XCTAssertTrue(load("targets: [\"h:1\"], bearer_token: t, basic_auth: { username: u, password: p }").errors.joined()
+            .contains("use either bearer_token or basic_auth, not both"))
+        XCTAssertTrue(load("targets: [\"h:1\"], basic_auth: { username: u }").errors.joined()
+            .contains("missing required option 'password'"))
     }
 }

@@ -1,4 +1,5 @@
 @testable import Inputs
+import NIOHTTP1
 import Pipeline
 import PipelineTesting
 import XCTest
@@ -61,7 +62,10 @@ final class PrometheusScrapeInputTests: XCTestCase {
         XCTAssertEqual(first.value("scrape_samples_scraped"), 4)
         XCTAssertEqual(first.value("scrape_samples_post_metric_relabeling"), 4)
         XCTAssertNotNil(first.value("scrape_duration_seconds"))
-        XCTAssertEqual(server.accepts.first, PrometheusScraper.accept)
+        let headers = try XCTUnwrap(server.requests.first)
+        XCTAssertEqual(headers.first(name: "Accept"), PrometheusScraper.accept)
+        XCTAssertEqual(headers.first(name: "Accept-Encoding"), "gzip")
+        XCTAssertNil(headers.first(name: "Authorization"))
         XCTAssertGreaterThanOrEqual(pipeline.metrics("scrape").errorCounter("malformed_line").load(ordering: .relaxed), 1)
     }
 
@@ -81,6 +85,18 @@ final class PrometheusScrapeInputTests: XCTestCase {
         XCTAssertEqual(first[4].kind, .gauge)
         XCTAssertEqual(first[4].timestamp, 1_700_000_000_500)
         XCTAssertEqual(first[4].labels, ["version": "1.2", "job": "api", "instance": address, "env": "prod"])
+    }
+
+    func testAuthorization() async throws {
+        server.set("/metrics", .init(Self.plain))
+        for (option, expected) in [("bearer_token: s3cret", "Bearer s3cret"),
+                                   ("basic_auth: { username: u, password: p }", "Basic dTpw")] {
+            let before = server.requests.count
+            let pipeline = try await RunningPipeline.scrape("targets: [\"\(address)\"], interval: 200ms, \(option)")
+            try await eventually { self.server.requests.count > before }
+            try await pipeline.stop()
+            XCTAssertEqual(server.requests[before].first(name: "Authorization"), expected)
+        }
     }
 
     func testGzippedBody() async throws {

@@ -5,7 +5,7 @@ import NIOHTTP1
 import NIOPosix
 
 /// A loopback HTTP server serving fixed exposition pages by path, optionally gzipped or slow, and
-/// recording each request's `Accept` header.
+/// recording each request's headers.
 final class PrometheusScrapeTestServer: Sendable {
     struct Page: Sendable {
         var status: HTTPResponseStatus = .ok
@@ -40,11 +40,11 @@ final class PrometheusScrapeTestServer: Sendable {
         }
     }
 
-    private let state = NIOLockedValueBox<(pages: [String: Page], accepts: [String])>(([:], []))
+    private let state = NIOLockedValueBox<(pages: [String: Page], requests: [HTTPHeaders])>(([:], []))
     private let channel: any Channel
     var port: Int { channel.localAddress!.port! }
-    /// The `Accept` headers of the requests so far.
-    var accepts: [String] { state.withLockedValue { $0.accepts } }
+    /// The headers of the requests so far.
+    var requests: [HTTPHeaders] { state.withLockedValue { $0.requests } }
 
     init() async throws {
         let state = self.state
@@ -66,14 +66,14 @@ final class PrometheusScrapeTestServer: Sendable {
     private final class Handler: ChannelInboundHandler, Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
-        let state: NIOLockedValueBox<(pages: [String: Page], accepts: [String])>
+        let state: NIOLockedValueBox<(pages: [String: Page], requests: [HTTPHeaders])>
 
-        init(state: NIOLockedValueBox<(pages: [String: Page], accepts: [String])>) { self.state = state }
+        init(state: NIOLockedValueBox<(pages: [String: Page], requests: [HTTPHeaders])>) { self.state = state }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             guard case .head(let head) = unwrapInboundIn(data) else { return }
             let page = state.withLockedValue { state in
-                state.accepts.append(head.headers.first(name: "Accept") ?? "")
+                state.requests.append(head.headers)
                 return state.pages[head.uri] ?? Page("not found\n", status: .notFound)
             }
             var headers = HTTPHeaders([("Content-Type", page.contentType), ("Content-Length", "\(page.body.count)")])

@@ -47,7 +47,8 @@ struct PrometheusScrapeInput: InputStage {
                             _ context: InputContext, _ log: RateLimitedLogger,
                             _ handoff: AsyncStream<MetricBatch>.Continuation) async {
         var scraper = PrometheusScraper(target: target, timeout: config.timeout, honorLabels: config.honorLabels,
-                                        bodySizeLimit: config.bodySizeLimit, sampleLimit: config.sampleLimit)
+                                        bodySizeLimit: config.bodySizeLimit, sampleLimit: config.sampleLimit,
+                                        authorization: config.authorization)
         var next = ContinuousClock.now + offset
         while true {
             do { try await Task.sleep(until: next, clock: .continuous) } catch { return }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Codecs
 import Pipeline
 
@@ -16,6 +17,8 @@ import Pipeline
 /// - honor_labels (bool, default false): on a clash with a target label (`job`, `instance`,
 ///   `static_configs` labels) the exposed label is renamed `exported_<name>`; with true it is kept
 ///   and the target label dropped.
+/// - bearer_token (string): sends `Authorization: Bearer <token>`.
+/// - basic_auth (`{username, password}`): HTTP basic auth; not with `bearer_token`.
 /// - body_size_limit (size, default 0 = none): a larger uncompressed body fails the scrape.
 /// - sample_limit (integer, default 0 = none): more samples fail the scrape.
 public struct PrometheusScrapeInputConfig: ComponentConfig {
@@ -34,6 +37,8 @@ public struct PrometheusScrapeInputConfig: ComponentConfig {
     var honorLabels = false
     var bodySizeLimit = 0
     var sampleLimit = 0
+    /// The `Authorization` header value, if any.
+    var authorization: String?
 
     public init(reader: ConfigReader) {
         for (i, address) in (reader.stringList("targets") ?? []).enumerated() {
@@ -61,8 +66,19 @@ public struct PrometheusScrapeInputConfig: ComponentConfig {
         scheme = reader.choice("scheme", ["http", "https"], default: scheme)
         query = PrometheusScrapeTarget.query(reader.stringMap("params") ?? [])
         honorLabels = reader.bool("honor_labels", default: false)
+        authorization = Self.authorization(reader)
         bodySizeLimit = reader.size("body_size_limit", default: 0)
         sampleLimit = reader.int("sample_limit", default: 0, range: 0...Int(Int32.max))
+    }
+
+    private static func authorization(_ reader: ConfigReader) -> String? {
+        let token = reader.string("bearer_token")
+        guard let basic = reader.child("basic_auth") else { return token.map { "Bearer \($0)" } }
+        defer { basic.finish() }
+        if token != nil { reader.error("basic_auth", "use either bearer_token or basic_auth, not both") }
+        guard let user = basic.string("username", required: true), let password = basic.string("password", required: true)
+        else { return nil }
+        return HTTPClient.Authorization.basic(username: user, password: password).headerValue
     }
 
     private static func badAddress(_ text: String) -> String {

@@ -30,11 +30,14 @@ struct PrometheusScraper {
     let honorLabels: Bool
     let bodySizeLimit: Int
     let sampleLimit: Int
+    let authorization: String?
     private var staleness = PrometheusScrapeStaleness()
     /// The last scrape's sample count, to size the next batch.
     private var lastCount = 64
 
-    init(target: PrometheusScrapeTarget, timeout: Duration, honorLabels: Bool, bodySizeLimit: Int, sampleLimit: Int) {
+    init(target: PrometheusScrapeTarget, timeout: Duration, honorLabels: Bool, bodySizeLimit: Int, sampleLimit: Int,
+         authorization: String?) {
+        self.authorization = authorization
         self.target = target
         self.timeout = timeout
         self.honorLabels = honorLabels
@@ -108,6 +111,7 @@ struct PrometheusScraper {
         request.headers.add(name: "Accept", value: Self.accept)
         request.headers.add(name: "Accept-Encoding", value: "gzip")
         request.headers.add(name: "User-Agent", value: "pipectl")
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
         request.headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: "\(Double(timeout.nanoseconds) / 1e9)")
         let response = try await client.execute(request, deadline: .now() + .nanoseconds(timeout.nanoseconds))
         guard response.status == .ok else { throw Failure(kind: "scrape", reason: "HTTP \(response.status.code)") }
