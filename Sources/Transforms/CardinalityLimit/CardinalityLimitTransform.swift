@@ -86,7 +86,7 @@ public struct CardinalityLimitTransform: TransformStage {
     @inline(__always)
     private mutating func admit(_ view: CardinalityBatchView, _ i: Int) {
         let h = hash.series(view, i)
-        var group: Int
+        let group: Int
         if let at = table.find(h) {
             table[at].window = current
             guard table[at].rejected else { return }
