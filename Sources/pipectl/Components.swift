@@ -10,6 +10,7 @@ enum Components {
         DemoInputConfig.componentType,
         FileInputConfig.componentType,
         HerokuDrainInputConfig.componentType,
+        HostMetricsInputConfig.componentType,
         InternalMetricsInputConfig.componentType,
         StdinInputConfig.componentType,
         SyslogInputConfig.componentType,
@@ -19,6 +20,7 @@ enum Components {
         LogfmtTransformConfig.componentType,
         LogToMetricTransformConfig.componentType,
         RegexTransformConfig.componentType,
+        RelabelTransformConfig.componentType,
         // Outputs
         BlackholeOutputConfig.componentType,
         FileOutputConfig.componentType,
