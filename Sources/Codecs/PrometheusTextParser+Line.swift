@@ -83,6 +83,9 @@ extension PrometheusTextParser {
             while i < n, PrometheusText.isNameByte(b[i], allowColon: false) { i += 1 }
             guard i > nameStart, b[nameStart] &- UInt8(ascii: "0") >= 10 else { return "invalid label name" }
             let name = nameStart..<i
+            if labels.contains(where: { b[$0.name].elementsEqual(b[name]) }) {
+                return "duplicate label \(String(decoding: b[name], as: UTF8.self))"
+            }
             Self.skipBlanks(b, &i)
             guard i < n, b[i] == UInt8(ascii: "=") else { return "expected = after label name" }
             i += 1

@@ -96,6 +96,10 @@ final class PrometheusTextParserTests: XCTestCase {
                "E11: invalid metric name", "still 2.0 untyped"])
     }
 
+    func testDuplicateLabel() {
+        XCTAssertEqual(p004("m{a=\"1\",b=\"2\",a=\"3\"} 1\nn{a=\"1\"} 2\n"), ["E1: duplicate label a", #"n{a="1"} 2.0 untyped"#])
+    }
+
     func testCommentsBlankLinesAndCRLF() {
         XCTAssertEqual(p004("# just a comment\n\n#no space\n   \na 1\r\n  b 2\n"), ["a 1.0 untyped", "b 2.0 untyped"])
     }
@@ -129,7 +133,7 @@ final class PrometheusTextParserTests: XCTestCase {
         XCTAssertEqual(om("# TYPE a untyped\na 1\n# EOF\n"), [#"E1: unknown metric type "untyped""#, "a 1.0 unknown"])
     }
 
-    func testSampleBytesAllocateNoStrings() {
+    func testSamplesAreBytesValidDuringTheCallback() {
         var parser = PrometheusTextParser(format: .prometheus004)
         var names = 0, values = 0.0
         Array("m{a=\"b\"} 2\n".utf8).withUnsafeBytes { raw in
