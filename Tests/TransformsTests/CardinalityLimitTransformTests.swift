@@ -88,6 +88,21 @@ final class CardinalityLimitTransformTests: XCTestCase {
         XCTAssertEqual(try f.state()["tracked_series"] as? Int, 0)
     }
 
+    func testRefusingMovesTheBatchWithoutACopy() {
+        for action in ["drop", "tag"] {
+            let f = CardinalityLimitHarness("max_series: 1\naction: \(action)")
+            var metrics = MetricBatch()
+            for id in 0..<3 { metrics.append(name: "m", labels: [("id", "\(id)")], value: 1, timestamp: 0, kind: .gauge) }
+            let batch = EventBatch.metrics(metrics)
+            metrics = MetricBatch(capacity: 0)
+            var output = TransformOutput()
+            let before = BatchCopies.total
+            f.stage.process(consume batch, into: &output)
+            XCTAssertEqual(BatchCopies.total, before, action)
+            XCTAssertEqual(output.batches.first?.batch.count, action == "drop" ? 1 : 3)
+        }
+    }
+
     /// The table's bytes per tracked series, measured: 16-byte slots at a load of 1/2 to 3/4.
     func testBytesPerTrackedSeries() throws {
         let f = CardinalityLimitHarness("max_series: 100000")
