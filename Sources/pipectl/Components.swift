@@ -15,6 +15,7 @@ enum Components {
         StdinInputConfig.componentType,
         SyslogInputConfig.componentType,
         // Transforms
+        CardinalityLimitTransformConfig.componentType,
         FilterTransformConfig.componentType,
         L2metTransformConfig.componentType,
         LogfmtTransformConfig.componentType,
