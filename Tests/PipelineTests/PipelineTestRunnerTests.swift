@@ -40,6 +40,41 @@ final class PipelineTestRunnerTests: XCTestCase {
         ])
     }
 
+    /// A metric sample as a test input (for sources that scrape or collect metrics).
+    func testMetricInputs() throws {
+        func load(_ tests: String) -> ConfigLoader.Outcome {
+            TestComponents().load("""
+            inputs:
+              gen: {type: sequence}
+            transforms:
+              keep: {type: same, inputs: [gen]}
+            outputs:
+              out: {type: capture, inputs: [keep]}
+            tests:
+            \(tests)
+            """, file: "t.yaml")
+        }
+        let config = try XCTUnwrap(load("""
+          - input: { component: gen, metric: { name: up, labels: { job: node }, value: 1, kind: gauge } }
+            expect:
+              - { component: keep, metric: { name: up, labels: { job: node }, value: 1 } }
+              - { component: out, count: 1 }
+          - input: { component: gen, metric: { name: up, labels: { job: node }, value: 1 } }
+            expect: [{ component: keep, metric: { name: up, labels: { job: other } } }]
+        """).config)
+        let runner = PipelineTestRunner(config: config)
+        XCTAssertEqual(runner.run(config.tests[0]), [])
+        XCTAssertEqual(runner.run(config.tests[1]).count, 1, "a wrong label fails")
+        XCTAssertEqual(load("""
+          - input: { component: gen, metric: { labels: { job: node }, kind: sideways } }
+            expect: [{ component: out, count: 0 }]
+        """).errors.map(\.description).sorted(), [
+            "t.yaml:8:38: tests[0].input.metric: missing required option 'name'",
+            "t.yaml:8:38: tests[0].input.metric: missing required option 'value'",
+            "t.yaml:8:69: tests[0].input.metric.kind: expected one of counter, gauge, summary, histogram, untyped, got 'sideways'",
+        ])
+    }
+
     func testBadTestsAreConfigErrorsWithPositions() {
         let outcome = TestComponents().load("""
         inputs:
@@ -54,7 +89,7 @@ final class PipelineTestRunnerTests: XCTestCase {
               - { component: out }
         """, file: "t.yaml")
         XCTAssertEqual(outcome.errors.map(\.description), [
-            "t.yaml:7:12: tests[0].input: a test input needs 'message' or 'syslog'",
+            "t.yaml:7:12: tests[0].input: a test input needs 'message', 'syslog' or 'metric'",
             "t.yaml:7:25: tests[0].input.component: unknown component 'nope'",
             "t.yaml:7:39: tests[0].input.syslog: not an RFC 5424 or RFC 3164 line: missing <PRI> at byte 0",
             "t.yaml:9:35: tests[0].expect[0].metric: missing required option 'name'",

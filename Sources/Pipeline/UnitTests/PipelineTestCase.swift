@@ -7,8 +7,9 @@
 ///           - component: router_metrics
 ///             metric: { name: http_requests_total, labels: { status: "200" }, value: 1 }
 ///
-/// `input.syslog` takes a whole RFC 5424 line instead (its header fills the fields, as the
-/// syslog and drain inputs set them). An expectation matches when the component emitted at
+/// `input.syslog` takes a whole RFC 5424 or RFC 3164 line instead (its header fills the
+/// fields, as the syslog and drain inputs set them); `input.metric: {name, labels, value,
+/// kind}` is a metric sample (for pipelines whose sources scrape or collect metrics). An expectation matches when the component emitted at
 /// least one event with that name/message, a superset of those labels/fields, and that value;
 /// `metric: {…, absent: true}` asserts no such metric; `count: N` counts all it emitted.
 public struct PipelineTestCase: Sendable {
@@ -18,6 +19,16 @@ public struct PipelineTestCase: Sendable {
         public var fields: [(String, FieldLiteral)]
         /// Unix nanoseconds; now when absent.
         public var timestamp: Int64?
+        /// A metric sample to send instead of a log event.
+        public var metric: Metric?
+    }
+
+    /// A metric sample a test sends.
+    public struct Metric: Sendable {
+        public var name: String
+        public var labels: [(String, String)]
+        public var value: Double
+        public var kind: MetricKind
     }
 
     public enum Expectation: Sendable {

@@ -42,8 +42,19 @@ enum PipelineTestDecoder {
                 r.error("syslog", "not an RFC 5424 or RFC 3164 line: \(error.description)")
             }
         }
+        if let m = r.child("metric") {
+            defer { m.finish() }
+            let name = m.string("name", required: true) ?? ""
+            let value = m.has("value") ? m.double("value", default: 0) : 0
+            if !m.has("value") { m.error(nil, "missing required option 'value'") }
+            let kinds = MetricKind.allCases.map(\.name)
+            let kindName = m.choice("kind", kinds, default: "gauge")
+            let kind = MetricKind.allCases.first { $0.name == kindName } ?? .gauge
+            let metric = PipelineTestCase.Metric(name: name, labels: m.stringMap("labels") ?? [], value: value, kind: kind)
+            return [PipelineTestCase.Input(component: component, message: "", fields: [], timestamp: timestamp, metric: metric)]
+        }
         guard let message else {
-            r.error(nil, "a test input needs 'message' or 'syslog'")
+            r.error(nil, "a test input needs 'message', 'syslog' or 'metric'")
             return []
         }
         return [PipelineTestCase.Input(component: component, message: message, fields: fields, timestamp: timestamp)]

@@ -44,6 +44,14 @@ public struct PipelineTestRunner {
             }
         }
         for input in test.inputs {
+            if let metric = input.metric {
+                var batch = MetricBatch(capacity: 1)
+                batch.append(name: metric.name, labels: metric.labels, value: metric.value,
+                             timestamp: (input.timestamp ?? WallClock.nanoseconds()) / 1_000_000, kind: metric.kind)
+                emitted[input.component, default: []].append(.metrics(batch))
+                deliver(.metrics(batch), from: input.component, port: 0)
+                continue
+            }
             var batch = LogBatch(capacity: 1)
             let i = batch.append(timestamp: input.timestamp ?? WallClock.nanoseconds(), message: input.message)
             for (key, value) in input.fields {
