@@ -46,7 +46,9 @@ final class PrometheusScrapeInputTests: XCTestCase {
         let pipeline = try await RunningPipeline.scrape("targets: [\"\(address)\"], interval: 200ms")
         try await eventually { pipeline.scrapes.count >= 2 }
         let scrapes = pipeline.scrapes
+        let copies = pipeline.metrics("scrape").batchCopies.load(ordering: .relaxed)
         try await pipeline.stop()
+        XCTAssertEqual(copies, 0, "batches are built and handed over, never copied")
         let first = scrapes[0]
         XCTAssertEqual(first.count, 4 + 4, "\(first)")
         for sample in first {

@@ -32,9 +32,10 @@ struct PrometheusScrapeInput: InputStage {
                 group.addTask { await scrapeLoop(target, offset: offset, client, context, log, handoff) }
             }
             group.addTask {
-                for await batch in batches {
+                var received = batches.makeAsyncIterator()
+                while let batch = await received.next() {
                     context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
-                    await context.emit(.metrics(batch))
+                    await context.emit(.metrics(consume batch))
                 }
             }
             await group.waitForAll()
@@ -52,18 +53,18 @@ struct PrometheusScrapeInput: InputStage {
         var next = ContinuousClock.now + offset
         while true {
             do { try await Task.sleep(until: next, clock: .continuous) } catch { return }
-            let result = await scraper.scrape(client)
-            if let failure = result.failure {
+            let (batch, report) = await scraper.scrape(client)
+            if let failure = report.failure {
                 context.metrics.errorCounter(failure.kind).wrappingIncrement(ordering: .relaxed)
                 log.warning("prometheus_scrape(\(context.id)): \(target.url): \(failure.reason)")
             }
-            if result.malformedLines > 0 {
-                context.metrics.errorCounter("malformed_line").wrappingIncrement(by: result.malformedLines, ordering: .relaxed)
-                log.warning("prometheus_scrape(\(context.id)): \(target.url): \(result.malformedLines) malformed "
-                            + "lines, first at \(result.firstMalformed ?? "?")")
+            if report.malformedLines > 0 {
+                context.metrics.errorCounter("malformed_line").wrappingIncrement(by: report.malformedLines, ordering: .relaxed)
+                log.warning("prometheus_scrape(\(context.id)): \(target.url): \(report.malformedLines) malformed "
+                            + "lines, first at \(report.firstMalformed ?? "?")")
             }
             guard !Task.isCancelled else { return }
-            handoff.yield(result.batch)
+            handoff.yield(consume batch)
             // A scrape is over within `timeout` ≤ `interval`; missed slots (a suspended process) are skipped.
             next += config.interval
             let now = ContinuousClock.now

@@ -14,9 +14,8 @@ struct PrometheusScraper {
         let reason: String
     }
 
-    /// What one scrape produced.
-    struct Result {
-        var batch: MetricBatch
+    /// How one scrape went, besides its batch.
+    struct Report {
         var failure: Failure?
         var malformedLines: Int
         var firstMalformed: String?
@@ -45,12 +44,10 @@ struct PrometheusScraper {
         self.sampleLimit = sampleLimit
     }
 
-    /// Scrapes once; never throws: a failure is `up 0` in the batch and `Result.failure`.
-    mutating func scrape(_ client: HTTPClient) async -> Result {
+    /// Scrapes once; never throws: a failure is `up 0` in the batch and `Report.failure`.
+    mutating func scrape(_ client: HTTPClient) async -> (MetricBatch, Report) {
         let started = ContinuousClock.now
-        let writer = PrometheusScrapeWriter(target: target, honorLabels: honorLabels, timestamp: WallClock.milliseconds(),
-                                            capacity: lastCount + 8)
-        var fetched = await fetchWithin(timeout, client, writer)
+        var fetched = await fetchWithin(timeout, client, timestamp: WallClock.milliseconds())
         if fetched.failure != nil {
             fetched.writer.dropSamples()
             staleness.markAllStale(&fetched.writer)
@@ -64,8 +61,8 @@ struct PrometheusScraper {
         fetched.writer.appendScrapeSeries("scrape_duration_seconds", seconds)
         fetched.writer.appendScrapeSeries("scrape_samples_scraped", Double(fetched.scraped))
         fetched.writer.appendScrapeSeries("scrape_samples_post_metric_relabeling", Double(ok ? fetched.writer.sampleCount : 0))
-        return Result(batch: fetched.writer.batch, failure: fetched.failure, malformedLines: fetched.malformed,
-                      firstMalformed: fetched.firstMalformed)
+        return (fetched.writer.batch, Report(failure: fetched.failure, malformedLines: fetched.malformed,
+                                             firstMalformed: fetched.firstMalformed))
     }
 
     /// What a fetch got so far.
@@ -78,24 +75,31 @@ struct PrometheusScraper {
     }
 
     /// Fetches in a child task raced against `timeout`: the client's deadline does not cover a body
-    /// that stalls, and the timeout must (cancelling the request).
-    private func fetchWithin(_ timeout: Duration, _ client: HTTPClient, _ writer: PrometheusScrapeWriter) async -> Fetched {
-        let timedOut = Fetched(writer: writer, failure: Failure(kind: "scrape", reason: "timed out after \(timeout.formatted)"))
-        return await withTaskGroup(of: Fetched?.self) { group in
-            group.addTask { await fetch(client, Fetched(writer: writer)) }
+    /// that stalls, and the timeout must (cancelling the request). Each outcome has its own writer,
+    /// so no batch is ever shared (and copied on write).
+    private func fetchWithin(_ timeout: Duration, _ client: HTTPClient, timestamp: Int64) async -> Fetched {
+        let capacity = lastCount + 8
+        let result = await withTaskGroup(of: Fetched?.self) { group in
+            group.addTask { await fetch(client, makeWriter(timestamp, capacity)) }
             group.addTask {
                 try? await Task.sleep(for: timeout)
                 return nil
             }
             let first = await group.next() ?? nil
             group.cancelAll()
-            return first ?? timedOut
+            return first
         }
+        return result ?? Fetched(writer: makeWriter(timestamp, 8),
+                                 failure: Failure(kind: "scrape", reason: "timed out after \(timeout.formatted)"))
+    }
+
+    private func makeWriter(_ timestamp: Int64, _ capacity: Int) -> PrometheusScrapeWriter {
+        PrometheusScrapeWriter(target: target, honorLabels: honorLabels, timestamp: timestamp, capacity: capacity)
     }
 
     /// Requests the page and parses it into `fetched.writer`.
-    private func fetch(_ client: HTTPClient, _ start: Fetched) async -> Fetched {
-        var fetched = start
+    private func fetch(_ client: HTTPClient, _ writer: consuming PrometheusScrapeWriter) async -> Fetched {
+        var fetched = Fetched(writer: writer)
         do {
             try await fetch(client, &fetched)
         } catch let error as Failure {
