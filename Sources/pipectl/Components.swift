@@ -12,6 +12,7 @@ enum Components {
         HerokuDrainInputConfig.componentType,
         HostMetricsInputConfig.componentType,
         InternalMetricsInputConfig.componentType,
+        PrometheusScrapeInputConfig.componentType,
         StdinInputConfig.componentType,
         SyslogInputConfig.componentType,
         // Transforms
