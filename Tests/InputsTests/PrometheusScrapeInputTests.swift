@@ -47,8 +47,10 @@ final class PrometheusScrapeInputTests: XCTestCase {
         try await eventually { pipeline.scrapes.count >= 2 }
         let scrapes = pipeline.scrapes
         let copies = pipeline.metrics("scrape").batchCopies.load(ordering: .relaxed)
+        let bytes = pipeline.metrics("scrape").receivedBytes.load(ordering: .relaxed)
         try await pipeline.stop()
         XCTAssertEqual(copies, 0, "batches are built and handed over, never copied")
+        XCTAssertGreaterThanOrEqual(bytes, 2 * Self.plain.utf8.count)
         let first = scrapes[0]
         XCTAssertEqual(first.count, 4 + 4, "\(first)")
         for sample in first {

@@ -10,21 +10,17 @@ struct PrometheusScrapeInput: InputStage {
     let targets: [PrometheusScrapeTarget]
     let logger: Logger
 
-    init(config: PrometheusScrapeInputConfig, targets: [PrometheusScrapeTarget], logger: Logger) {
-        self.config = config
-        self.targets = targets
-        self.logger = logger
-    }
-
     func run(_ context: InputContext) async throws {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .follow(max: 10, allowCycles: false),
             timeout: .init(connect: .nanoseconds(config.timeout.nanoseconds)),
             decompression: .enabled(limit: .none))
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 2
+        // Targets on one host (different paths or params) each keep their own connection.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(2, targets.count)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let log = RateLimitedLogger(logger: logger)
-        // Each target has at most one batch waiting here per interval it is ahead of downstream.
+        // Unbounded, but a target adds one batch per interval: a stalled downstream makes it hold
+        // at most one batch per target per interval of stall.
         let (batches, handoff) = AsyncStream<MetricBatch>.makeStream()
         await withTaskGroup(of: Void.self) { group in
             for (i, target) in targets.enumerated() {
@@ -54,6 +50,7 @@ struct PrometheusScrapeInput: InputStage {
         while true {
             do { try await Task.sleep(until: next, clock: .continuous) } catch { return }
             let (batch, report) = await scraper.scrape(client)
+            context.metrics.receivedBytes.wrappingIncrement(by: report.bodyBytes, ordering: .relaxed)
             if let failure = report.failure {
                 context.metrics.errorCounter(failure.kind).wrappingIncrement(ordering: .relaxed)
                 log.warning("prometheus_scrape(\(context.id)): \(target.url): \(failure.reason)")

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Codecs
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -17,6 +18,8 @@ struct PrometheusScraper {
     /// How one scrape went, besides its batch.
     struct Report {
         var failure: Failure?
+        /// Body bytes received (gunzipped).
+        var bodyBytes: Int
         var malformedLines: Int
         var firstMalformed: String?
     }
@@ -61,36 +64,44 @@ struct PrometheusScraper {
         fetched.writer.appendScrapeSeries("scrape_duration_seconds", seconds)
         fetched.writer.appendScrapeSeries("scrape_samples_scraped", Double(fetched.scraped))
         fetched.writer.appendScrapeSeries("scrape_samples_post_metric_relabeling", Double(ok ? fetched.writer.sampleCount : 0))
-        return (fetched.writer.batch, Report(failure: fetched.failure, malformedLines: fetched.malformed,
-                                             firstMalformed: fetched.firstMalformed))
+        let report = Report(failure: fetched.failure, bodyBytes: fetched.bytes, malformedLines: fetched.malformed,
+                            firstMalformed: fetched.firstMalformed)
+        return (fetched.writer.batch, report)
     }
 
     /// What a fetch got so far.
     private struct Fetched: Sendable {
         var writer: PrometheusScrapeWriter
         var scraped = 0
+        var bytes = 0
         var malformed = 0
         var firstMalformed: String?
         var failure: Failure?
     }
 
     /// Fetches in a child task raced against `timeout`: the client's deadline does not cover a body
-    /// that stalls, and the timeout must (cancelling the request). Each outcome has its own writer,
-    /// so no batch is ever shared (and copied on write).
+    /// that stalls, and the timeout must (cancelling the request). The child leaves its result in
+    /// a box rather than returning it, so no finished task still holds the batch when it is
+    /// changed next (which would copy it).
     private func fetchWithin(_ timeout: Duration, _ client: HTTPClient, timestamp: Int64) async -> Fetched {
         let capacity = lastCount + 8
-        let result = await withTaskGroup(of: Fetched?.self) { group in
-            group.addTask { await fetch(client, makeWriter(timestamp, capacity)) }
+        let box = NIOLockedValueBox<Fetched?>(nil)
+        let finished = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                let fetched = await fetch(client, makeWriter(timestamp, capacity))
+                box.withLockedValue { $0 = consume fetched }
+                return true
+            }
             group.addTask {
                 try? await Task.sleep(for: timeout)
-                return nil
+                return false
             }
-            let first = await group.next() ?? nil
+            let first = await group.next() ?? false
             group.cancelAll()
             return first
         }
-        return result ?? Fetched(writer: makeWriter(timestamp, 8),
-                                 failure: Failure(kind: "scrape", reason: "timed out after \(timeout.formatted)"))
+        if finished, let fetched = box.withLockedValue({ $0.take() }) { return fetched }
+        return Fetched(writer: makeWriter(timestamp, 8), failure: Failure(kind: "scrape", reason: "timed out after \(timeout.formatted)"))
     }
 
     private func makeWriter(_ timestamp: Int64, _ capacity: Int) -> PrometheusScrapeWriter {
@@ -121,7 +132,6 @@ struct PrometheusScraper {
         guard response.status == .ok else { throw Failure(kind: "scrape", reason: "HTTP \(response.status.code)") }
         let contentType = response.headers.first(name: "Content-Type") ?? ""
         var parser = PrometheusTextParser(format: contentType.hasPrefix("application/openmetrics-text") ? .openMetrics : .prometheus004)
-        var bytes = 0
         func handle(_ event: PrometheusTextEvent) {
             switch event {
             case .sample(let sample):
@@ -133,8 +143,8 @@ struct PrometheusScraper {
             }
         }
         for try await chunk in response.body {
-            bytes += chunk.readableBytes
-            if bodySizeLimit > 0, bytes > bodySizeLimit {
+            fetched.bytes += chunk.readableBytes
+            if bodySizeLimit > 0, fetched.bytes > bodySizeLimit {
                 throw Failure(kind: "body_size_limit", reason: "body over body_size_limit (\(bodySizeLimit) bytes)")
             }
             chunk.withUnsafeReadableBytes { parser.feed($0, handle) }
