@@ -7,27 +7,7 @@ import PipelineTesting
 import XCTest
 
 /// Per-item answers (`DeliveryOutcome.partial`), through the fake protocol's `items:` bodies.
-final class DeliveryDriverPartialTests: XCTestCase {
-    private var clock: ManualClock!
-    private var transport: ScriptedTransport!
-    private var metrics: ComponentMetrics!
-    private var logs: LogCapture!
-    private var dataDirectory = ""
-
-    override func setUp() async throws {
-        clock = ManualClock()
-        transport = ScriptedTransport()
-        metrics = ComponentMetrics(id: "t")
-        logs = LogCapture()
-        dataDirectory = try temporaryDirectory(self).path
-    }
-
-    private func driver(policy: DeliveryRetryLogic.Policy = .init()) -> DeliveryDriver<TestProtocol, ManualClock> {
-        DeliveryDriver(name: "test(t)", wire: TestProtocol(endpoint: transport.endpoint), transport: transport, policy: policy,
-                       deadLetter: DeliveryDeadLetter(dataDirectory: dataDirectory, output: "t"), metrics: metrics,
-                       log: RateLimitedLogger(logger: logs.logger(), burst: 100), clock: clock, random: { 0.5 })
-    }
-
+final class DeliveryDriverPartialTests: DeliveryDriverTestCase {
     /// Runs `deliver` while advancing the clock through every backoff it asks for.
     private func deliver(_ payload: TestPayload, policy: DeliveryRetryLogic.Policy = .init()) async throws {
         try await deliverAdvancingClock(driver(policy: policy), payload, clock: clock)
@@ -35,9 +15,8 @@ final class DeliveryDriverPartialTests: XCTestCase {
 
     /// Dead-letter records: (header, ids of its events).
     private func deadLetters() throws -> [(header: [String: Any], ids: [Int])] {
-        let text = try String(contentsOfFile: "\(dataDirectory)/dead_letter/t.ndjson", encoding: .utf8)
         var records: [(header: [String: Any], ids: [Int])] = []
-        for line in text.split(separator: "\n") {
+        for line in try deadLetterText() {
             let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             if let header = object["dead_letter"] as? [String: Any] {
                 records.append((header, []))

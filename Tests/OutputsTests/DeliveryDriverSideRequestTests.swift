@@ -6,32 +6,13 @@ import XCTest
 
 /// Side requests (`DeliveryOutcome.sideRequest`): the fake protocol's `no stream <s>` 404
 /// asks for `create <s>` first, as CloudWatch's ResourceNotFoundException asks for CreateLogStream.
-final class DeliveryDriverSideRequestTests: XCTestCase {
-    private var clock: ManualClock!
-    private var transport: ScriptedTransport!
-    private var metrics: ComponentMetrics!
-    private var logs: LogCapture!
-    private var dataDirectory = ""
-
-    override func setUp() async throws {
-        clock = ManualClock()
-        transport = ScriptedTransport()
-        metrics = ComponentMetrics(id: "t")
-        logs = LogCapture()
-        dataDirectory = try temporaryDirectory(self).path
-    }
-
+final class DeliveryDriverSideRequestTests: DeliveryDriverTestCase {
     private func deliver(_ payload: TestPayload) async throws {
-        let driver = DeliveryDriver(name: "test(t)", wire: TestProtocol(endpoint: transport.endpoint), transport: transport,
-                                    policy: .init(), deadLetter: DeliveryDeadLetter(dataDirectory: dataDirectory, output: "t"),
-                                    metrics: metrics, log: RateLimitedLogger(logger: logs.logger(), burst: 100), clock: clock,
-                                    random: { 0.5 })
-        try await deliverAdvancingClock(driver, payload, clock: clock)
+        try await deliverAdvancingClock(driver(), payload, clock: clock)
     }
 
     private func deadLetterHeader() throws -> [String: Any] {
-        let text = try String(contentsOfFile: "\(dataDirectory)/dead_letter/t.ndjson", encoding: .utf8)
-        let first = try XCTUnwrap(text.split(separator: "\n").first)
+        let first = try XCTUnwrap(deadLetterText().first)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
         return try XCTUnwrap(object["dead_letter"] as? [String: Any])
     }

@@ -7,37 +7,14 @@ import Pipeline
 import PipelineTesting
 import XCTest
 
-final class DeliveryDriverTests: XCTestCase {
-    private var clock: ManualClock!
-    private var transport: ScriptedTransport!
-    private var metrics: ComponentMetrics!
-    private var logs: LogCapture!
-    private var dataDirectory = ""
-
-    override func setUp() async throws {
-        clock = ManualClock()
-        transport = ScriptedTransport()
-        metrics = ComponentMetrics(id: "t")
-        logs = LogCapture()
-        dataDirectory = try temporaryDirectory(self).path
-    }
-
-    private func driver(policy: DeliveryRetryLogic.Policy = .init(), maxRequestSize: Int = .max,
-                        nowSeconds: Int64? = nil) -> DeliveryDriver<TestProtocol, ManualClock> {
-        DeliveryDriver(name: "test(t)", wire: TestProtocol(endpoint: transport.endpoint, nowSeconds: nowSeconds),
-                       transport: transport, policy: policy, maxRequestSize: maxRequestSize,
-                       deadLetter: DeliveryDeadLetter(dataDirectory: dataDirectory, output: "t"), metrics: metrics,
-                       log: RateLimitedLogger(logger: logs.logger(), burst: 100), clock: clock, random: { 0.5 })
-    }
-
+final class DeliveryDriverTests: DeliveryDriverTestCase {
     /// Starts `deliver` on its own task (it may sleep on the manual clock).
     private func start(_ driver: DeliveryDriver<TestProtocol, ManualClock>, _ payload: TestPayload) -> Task<Void, Never> {
         Task { await driver.deliver(payload) }
     }
 
     private func deadLetterLines() throws -> [[String: Any]] {
-        let text = try String(contentsOfFile: "\(dataDirectory)/dead_letter/t.ndjson", encoding: .utf8)
-        return try text.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        try deadLetterText().map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
     }
 
     func testDeliveredAtFirstAttempt() async throws {

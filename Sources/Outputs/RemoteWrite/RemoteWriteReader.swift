@@ -82,7 +82,8 @@ struct RemoteWriteReader {
         return (tag, body)
     }
 
-    private static func varint(_ bytes: [UInt8], at offset: inout Int, end: Int) -> UInt64? {
+    /// A protobuf varint at `offset` (advanced past it), reading no further than `end`; nil when cut short.
+    static func varint(_ bytes: [UInt8], at offset: inout Int, end: Int) -> UInt64? {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while offset < end, shift < 64 {

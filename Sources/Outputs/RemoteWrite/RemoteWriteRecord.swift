@@ -29,7 +29,8 @@ enum RemoteWriteRecord {
     static func read(_ record: DiskBufferRecord) -> (shard: Int, payload: RemoteWriteStoredPayload)? {
         var offset = 1
         guard record.metadata.first == version,
-              let shard = varint(record.metadata, at: &offset), let size = varint(record.metadata, at: &offset),
+              let shard = RemoteWriteReader.varint(record.metadata, at: &offset, end: record.metadata.count),
+              let size = RemoteWriteReader.varint(record.metadata, at: &offset, end: record.metadata.count),
               offset == record.metadata.count, shard <= UInt64(Int32.max), size <= UInt64(Int32.max) else { return nil }
         let body = ByteBuffer(bytes: record.payload)
         guard let protobuf = Snappy.uncompress(body), protobuf.readableBytes == Int(size),
@@ -45,18 +46,5 @@ enum RemoteWriteRecord {
             v >>= 7
         }
         out.append(UInt8(v))
-    }
-
-    private static func varint(_ bytes: [UInt8], at offset: inout Int) -> UInt64? {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while offset < bytes.count, shift < 64 {
-            let byte = bytes[offset]
-            offset += 1
-            value |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return value }
-            shift += 7
-        }
-        return nil
     }
 }
