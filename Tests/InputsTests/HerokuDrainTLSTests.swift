@@ -4,7 +4,7 @@ import Pipeline
 import PipelineTesting
 import XCTest
 
-/// The drain's `tls` through the shared `InputTLSOptions`: `verify_client` with `ca`.
+/// The drain's `tls` through the shared `ServerTLSOptions`: `verify_client` with `ca`.
 final class HerokuDrainTLSTests: XCTestCase {
     private static let frame = "<190>1 2024-05-01T00:00:00+00:00 host app web.1 - hello\n"
 

@@ -3,9 +3,10 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
-/// A loopback HTTP server serving fixed exposition pages by path, optionally gzipped or slow, and
-/// recording each request's headers.
+/// A loopback HTTP server (HTTPS with `tls`) serving fixed exposition pages by path, optionally
+/// gzipped or slow, and recording each request's headers.
 final class PrometheusScrapeTestServer: Sendable {
     struct Page: Sendable {
         var status: HTTPResponseStatus = .ok
@@ -46,12 +47,17 @@ final class PrometheusScrapeTestServer: Sendable {
     /// The headers of the requests so far.
     var requests: [HTTPHeaders] { state.withLockedValue { $0.requests } }
 
-    init() async throws {
+    init(tls: TLSConfiguration? = nil) async throws {
         let state = self.state
+        let context = try tls.map { try NIOSSLContext(configuration: $0) }
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                channel.eventLoop.makeCompletedFuture {
+                    if let context { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
+                }.flatMap {
+                    channel.pipeline.configureHTTPServerPipeline()
+                }.flatMap {
                     channel.pipeline.addHandler(Handler(state: state))
                 }
             }

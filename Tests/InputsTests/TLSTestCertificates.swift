@@ -3,13 +3,16 @@ import Pipeline
 import XCTest
 
 /// A throwaway PKI made with `openssl` in a temporary folder: a CA, a server certificate for
-/// 127.0.0.1/localhost and a client certificate signed by it, and a client certificate
-/// signed by another CA (untrusted). Every file is PEM.
+/// 127.0.0.1/localhost, one naming only `scrape.test` (for `server_name`) and a client
+/// certificate signed by it, and a client certificate signed by another CA (untrusted). Every
+/// file is PEM.
 struct TLSTestCertificates: Sendable {
     let directory: String
     var ca: String { "\(directory)/ca.pem" }
     var serverCert: String { "\(directory)/server.pem" }
     var serverKey: String { "\(directory)/server.key" }
+    var namedServerCert: String { "\(directory)/named.pem" }
+    var namedServerKey: String { "\(directory)/named.key" }
     var clientCert: String { "\(directory)/client.pem" }
     var clientKey: String { "\(directory)/client.key" }
     var strangerCert: String { "\(directory)/stranger.pem" }
@@ -25,6 +28,8 @@ struct TLSTestCertificates: Sendable {
         try makeCA("other-ca", "another CA")
         try makeLeaf("server", signedBy: "ca", cn: "localhost",
                      extensions: "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+        try makeLeaf("named", signedBy: "ca", cn: "scrape.test",
+                     extensions: "subjectAltName=DNS:scrape.test\nextendedKeyUsage=serverAuth\n")
         try makeLeaf("client", signedBy: "ca", cn: "syslog client", extensions: "extendedKeyUsage=clientAuth\n")
         try makeLeaf("stranger", signedBy: "other-ca", cn: "stranger", extensions: "extendedKeyUsage=clientAuth\n")
     }

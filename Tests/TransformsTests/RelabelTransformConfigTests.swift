@@ -1,4 +1,5 @@
 import Pipeline
+@testable import Relabeling
 @testable import Transforms
 import XCTest
 

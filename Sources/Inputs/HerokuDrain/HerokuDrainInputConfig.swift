@@ -1,12 +1,13 @@
 import NIOCore
 import Pipeline
+import TLSOptions
 
 /// `heroku_drain`: a Heroku logplex HTTPS drain endpoint.
 ///
 /// - listen (address, required): e.g. `0.0.0.0:8443`.
 /// - path (string, default `/`): requests to other paths get 404.
 /// - tls (`{cert, key, ca, verify_client}`, optional): PEM files, TLS 1.2 or newer; see
-///   `InputTLSOptions` (logplex presents no client certificate).
+///   `ServerTLSOptions` (logplex presents no client certificate).
 /// - tokens (list, default none = no auth): accepted `Logplex-Drain-Token` values and/or
 ///   basic-auth passwords of the drain URL (`https://user:TOKEN@host/path`).
 /// - apps (map drain token → app name, optional): sets the `app` field.
@@ -28,7 +29,7 @@ public struct HerokuDrainInputConfig: ComponentConfig {
     var host = "0.0.0.0"
     var port = 0
     var path = "/"
-    var tls: InputTLSOptions?
+    var tls: ServerTLSOptions?
     var tokens: Set<String> = []
     var apps: [String: String] = [:]
     var maxBodyBytes = 10 * 1024 * 1024
@@ -43,7 +44,7 @@ public struct HerokuDrainInputConfig: ComponentConfig {
         if let address = reader.address("listen", required: true) { (host, port) = address }
         path = reader.string("path") ?? "/"
         if !path.hasPrefix("/") { reader.error("path", "must start with '/', got '\(path)'") }
-        tls = reader.child("tls").flatMap(InputTLSOptions.init(reader:))
+        tls = reader.child("tls").flatMap(ServerTLSOptions.init(reader:))
         tokens = Set(reader.stringList("tokens") ?? [])
         apps = Dictionary(reader.stringMap("apps") ?? [], uniquingKeysWith: { $1 })
         maxBodyBytes = reader.size("max_body_bytes", default: maxBodyBytes)

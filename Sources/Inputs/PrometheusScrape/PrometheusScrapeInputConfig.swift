@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Codecs
 import Pipeline
+import Relabeling
+import TLSOptions
 
 /// `prometheus_scrape`: scrapes Prometheus text 0.0.4 and OpenMetrics 1.0 endpoints, as Prometheus'
 /// `scrape_config` does.
@@ -19,6 +21,11 @@ import Pipeline
 ///   and the target label dropped.
 /// - bearer_token (string): sends `Authorization: Bearer <token>`.
 /// - basic_auth (`{username, password}`): HTTP basic auth; not with `bearer_token`.
+/// - tls (`{ca, cert, key, server_name, verify}`): client TLS for `https` targets, as the network
+///   outputs take it (`ClientTLSOptions`).
+/// - metric_relabel (list of rules): Prometheus `metric_relabel_configs`, each a
+///   `RelabelRuleConfig`, applied to every scraped sample after the target labels (and
+///   `honor_labels`); a sample they drop is not emitted. `up` and `scrape_*` are not relabeled.
 /// - body_size_limit (size, default 0 = none): a larger uncompressed body fails the scrape.
 /// - sample_limit (integer, default 0 = none): more samples fail the scrape.
 public struct PrometheusScrapeInputConfig: ComponentConfig {
@@ -39,6 +46,8 @@ public struct PrometheusScrapeInputConfig: ComponentConfig {
     var sampleLimit = 0
     /// The `Authorization` header value, if any.
     var authorization: String?
+    var tls: ClientTLSOptions?
+    var metricRelabel: [RelabelRuleConfig] = []
 
     public init(reader: ConfigReader) {
         for (i, address) in (reader.stringList("targets") ?? []).enumerated() {
@@ -69,6 +78,8 @@ public struct PrometheusScrapeInputConfig: ComponentConfig {
         authorization = Self.authorization(reader)
         bodySizeLimit = reader.size("body_size_limit", default: 0)
         sampleLimit = reader.int("sample_limit", default: 0, range: 0...Int(Int32.max))
+        tls = reader.child("tls").map(ClientTLSOptions.init(reader:))
+        metricRelabel = reader.childList("metric_relabel").compactMap(RelabelRuleConfig.decode)
     }
 
     private static func authorization(_ reader: ConfigReader) -> String? {
@@ -96,6 +107,20 @@ public struct PrometheusScrapeInputConfig: ComponentConfig {
     }
 
     public func makeStage(_ context: StageContext) throws -> Stage {
-        .input(PrometheusScrapeInput(config: self, targets: targets(componentID: context.id), logger: context.logger))
+        let targets = targets(componentID: context.id)
+        return .input(PrometheusScrapeInput(config: self, targets: targets, tls: try tls?.makeConfiguration(),
+                                            metricRelabel: try targets.map { _ in try makeMetricRelabel() },
+                                            logger: context.logger))
+    }
+
+    /// A target's own `metric_relabel` program (a program is one task's scratch space); nil without
+    /// rules. Validation already reported a regex that fails to compile.
+    private func makeMetricRelabel() throws -> RelabelProgram? {
+        guard !metricRelabel.isEmpty else { return nil }
+        do throws(RelabelRegex.CompileError) {
+            return try RelabelProgram(metricRelabel)
+        } catch {
+            throw PipectlError("metric_relabel: regex does not compile: \(error.message) at offset \(error.offset)")
+        }
     }
 }

@@ -1,12 +1,14 @@
 import Codecs
 import Pipeline
+import Relabeling
 
 /// Builds one scrape's batch: each parsed sample with the target's labels, then stale markers and
 /// the scrape's own series (`up`, `scrape_duration_seconds`, …).
 ///
 /// Labels follow Prometheus: an exposed label with an empty value is absent; on a clash with a
 /// target label, `honor_labels: false` renames the exposed one `exported_<name>`, `true` keeps it
-/// and drops the target's. No allocation per sample once the batch and scratch arrays have grown.
+/// and drops the target's; then `metric_relabel` rewrites or drops the sample. No allocation per
+/// sample once the batch and scratch arrays have grown.
 struct PrometheusScrapeWriter: Sendable {
     /// The batch being built.
     var batch: MetricBatch
@@ -15,16 +17,20 @@ struct PrometheusScrapeWriter: Sendable {
     private let targetNames: [[UInt8]]
     private let targetSpans: [LabelRecord]
     private let honorLabels: Bool
+    private var metricRelabel: MetricRelabeler?
     /// The scrape's time, for samples without their own timestamp.
     let timestamp: Int64
     private var overridden: [Bool]
     private var scratch: [LabelRecord] = []
     private var renamed: [UInt8] = []
 
-    init(target: PrometheusScrapeTarget, honorLabels: Bool, timestamp: Int64, capacity: Int) {
+    init(target: PrometheusScrapeTarget, honorLabels: Bool, metricRelabel: RelabelProgram? = nil, timestamp: Int64,
+         capacity: Int) {
         var batch = MetricBatch(capacity: capacity)
         targetNames = target.labels.map { Array($0.name.utf8) }
         targetSpans = target.labels.map { LabelRecord(name: batch.store($0.name), value: batch.store($0.value)) }
+        self.metricRelabel = metricRelabel.map { MetricRelabeler(program: $0) }
+        self.metricRelabel?.begin(&batch)
         self.batch = batch
         self.honorLabels = honorLabels
         self.timestamp = timestamp
@@ -32,7 +38,7 @@ struct PrometheusScrapeWriter: Sendable {
         scratch.reserveCapacity(16)
     }
 
-    /// Appends a parsed sample.
+    /// Appends a parsed sample, unless `metric_relabel` drops it.
     mutating func append(_ sample: PrometheusSample) {
         scratch.removeAll(keepingCapacity: true)
         for t in overridden.indices { overridden[t] = false }
@@ -51,8 +57,13 @@ struct PrometheusScrapeWriter: Sendable {
             scratch.append(LabelRecord(name: batch.store(name), value: valueSpan))
         }
         for t in targetSpans.indices where !overridden[t] { scratch.append(targetSpans[t]) }
-        batch.append(nameSpan: batch.store(sample.name), labels: scratch, value: sample.value,
-                     timestamp: sample.timestamp ?? timestamp, kind: Self.kind(sample.type))
+        let name = batch.store(sample.name), time = sample.timestamp ?? timestamp, kind = Self.kind(sample.type)
+        if metricRelabel == nil {
+            batch.append(nameSpan: name, labels: scratch, value: sample.value, timestamp: time, kind: kind)
+        } else if !metricRelabel!.append(name: name, labels: scratch[...], value: sample.value, timestamp: time, kind: kind,
+                                         to: &batch) {
+            return
+        }
         sampleCount += 1
     }
 

@@ -5,6 +5,8 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Pipeline
+import Relabeling
+import TLSOptions
 
 /// Scrapes one target: requests its page, streams the (gunzipped) body through the parser into a
 /// batch, and adds stale markers and the scrape's own series.
@@ -28,19 +30,24 @@ struct PrometheusScraper {
     static let accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
 
     let target: PrometheusScrapeTarget
+    /// The URL requested: the target's, or the one naming `tls.server_name`.
+    let url: String
     let timeout: Duration
     let honorLabels: Bool
     let bodySizeLimit: Int
     let sampleLimit: Int
     let authorization: String?
+    let metricRelabel: RelabelProgram?
     private var staleness = PrometheusScrapeStaleness()
     /// The last scrape's sample count, to size the next batch.
     private var lastCount = 64
 
-    init(target: PrometheusScrapeTarget, timeout: Duration, honorLabels: Bool, bodySizeLimit: Int, sampleLimit: Int,
-         authorization: String?) {
+    init(target: PrometheusScrapeTarget, url: String? = nil, timeout: Duration, honorLabels: Bool, bodySizeLimit: Int,
+         sampleLimit: Int, authorization: String?, metricRelabel: RelabelProgram? = nil) {
         self.authorization = authorization
         self.target = target
+        self.url = url ?? target.url
+        self.metricRelabel = metricRelabel
         self.timeout = timeout
         self.honorLabels = honorLabels
         self.bodySizeLimit = bodySizeLimit
@@ -105,7 +112,8 @@ struct PrometheusScraper {
     }
 
     private func makeWriter(_ timestamp: Int64, _ capacity: Int) -> PrometheusScrapeWriter {
-        PrometheusScrapeWriter(target: target, honorLabels: honorLabels, timestamp: timestamp, capacity: capacity)
+        PrometheusScrapeWriter(target: target, honorLabels: honorLabels, metricRelabel: metricRelabel, timestamp: timestamp,
+                               capacity: capacity)
     }
 
     /// Requests the page and parses it into `fetched.writer`.
@@ -122,7 +130,7 @@ struct PrometheusScraper {
     }
 
     private func fetch(_ client: HTTPClient, _ fetched: inout Fetched) async throws {
-        var request = HTTPClientRequest(url: target.url)
+        var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: Self.accept)
         request.headers.add(name: "Accept-Encoding", value: "gzip")
         request.headers.add(name: "User-Agent", value: "pipectl")
@@ -136,7 +144,8 @@ struct PrometheusScraper {
             switch event {
             case .sample(let sample):
                 fetched.scraped += 1
-                if sampleLimit == 0 || fetched.scraped <= sampleLimit { fetched.writer.append(sample) }
+                // As Prometheus, `sample_limit` counts the samples `metric_relabel` keeps.
+                if sampleLimit == 0 || fetched.writer.sampleCount <= sampleLimit { fetched.writer.append(sample) }
             case .malformed(let line, let reason):
                 fetched.malformed += 1
                 if fetched.firstMalformed == nil { fetched.firstMalformed = "line \(line): \(reason)" }
@@ -148,16 +157,17 @@ struct PrometheusScraper {
                 throw Failure(kind: "body_size_limit", reason: "body over body_size_limit (\(bodySizeLimit) bytes)")
             }
             chunk.withUnsafeReadableBytes { parser.feed($0, handle) }
-            if sampleLimit > 0, fetched.scraped > sampleLimit { break }
+            if sampleLimit > 0, fetched.writer.sampleCount > sampleLimit { break }
         }
         parser.finish(handle)
-        if sampleLimit > 0, fetched.scraped > sampleLimit {
+        if sampleLimit > 0, fetched.writer.sampleCount > sampleLimit {
             throw Failure(kind: "sample_limit", reason: "over sample_limit (\(sampleLimit)) samples")
         }
     }
 
-    /// A short reason: `connection refused`, `timed out`, the client's error.
+    /// A short reason: `connection refused`, `timed out`, `TLS handshake failed: …`, the client's error.
     private static func describe(_ error: any Error) -> String {
+        if let tls = TLSFailureReason.describe(error) { return "TLS " + tls }
         if let client = error as? HTTPClientError {
             switch client {
             case .deadlineExceeded, .readTimeout, .connectTimeout: return "timed out"

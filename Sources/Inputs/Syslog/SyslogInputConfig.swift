@@ -1,12 +1,13 @@
 import NIOCore
 import Pipeline
+import TLSOptions
 
 /// `syslog`: RFC 5424 and RFC 3164 messages over UDP, TCP (RFC 6587) or TLS (RFC 5425).
 ///
 /// - mode (`udp` | `tcp` | `tls`, required): `tls` is the TCP path behind TLS 1.2+.
 /// - listen (address, required): e.g. `0.0.0.0:514` (`6514` is the TLS port).
 /// - tls (`{cert, key, ca, verify_client}`, required in tls mode, an error otherwise): see
-///   `InputTLSOptions`; `verify_client: true` refuses clients without a certificate signed by `ca`.
+///   `ServerTLSOptions`; `verify_client: true` refuses clients without a certificate signed by `ca`.
 /// - max_message_bytes (size, default 64KiB): larger datagrams are dropped, larger TCP frames
 ///   refused; both counted `errors{kind="too_large"}`.
 /// - max_connections (integer, default 1024, tcp/tls): connections over it are closed and counted.
@@ -28,7 +29,7 @@ public struct SyslogInputConfig: ComponentConfig {
     var maxConnections = 1024
     var idleTimeout: Duration = .seconds(300)
     var timeZoneOffsetMinutes = 0
-    var tls: InputTLSOptions?
+    var tls: ServerTLSOptions?
     var acknowledgements = false
 
     public init(reader: ConfigReader) {
@@ -41,7 +42,7 @@ public struct SyslogInputConfig: ComponentConfig {
         switch known {
         case .tls?:
             if let tlsReader = reader.child("tls") {
-                tls = InputTLSOptions(reader: tlsReader)
+                tls = ServerTLSOptions(reader: tlsReader)
             } else {
                 reader.error(nil, "missing required option 'tls' (mode tls needs at least cert and key)")
             }

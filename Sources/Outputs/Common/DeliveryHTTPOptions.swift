@@ -1,4 +1,5 @@
 import Pipeline
+import TLSOptions
 
 /// Where and how an HTTP output connects: `url`, `auth`, `headers`, `tls`.
 ///
@@ -6,7 +7,7 @@ import Pipeline
 /// - auth.bearer_token (string): sends `Authorization: Bearer <token>`.
 /// - auth.username, auth.password (string): HTTP basic auth; one or the other of bearer/basic.
 /// - headers (map): extra request headers; the protocol's own headers cannot be overridden.
-/// - tls (mapping): client TLS, see `DeliveryTLSOptions`.
+/// - tls (mapping): client TLS, see `ClientTLSOptions`.
 package struct DeliveryHTTPOptions: Sendable {
     /// Credentials sent with every request (never logged).
     package enum Auth: Sendable, Equatable {
@@ -17,10 +18,10 @@ package struct DeliveryHTTPOptions: Sendable {
     package var url: String
     package var auth: Auth?
     package var headers: [(String, String)]
-    package var tls: DeliveryTLSOptions?
+    package var tls: ClientTLSOptions?
 
     /// Options given in code (tests, embedding).
-    package init(url: String, auth: Auth? = nil, headers: [(String, String)] = [], tls: DeliveryTLSOptions? = nil) {
+    package init(url: String, auth: Auth? = nil, headers: [(String, String)] = [], tls: ClientTLSOptions? = nil) {
         self.url = url
         self.auth = auth
         self.headers = headers
@@ -46,7 +47,7 @@ package struct DeliveryHTTPOptions: Sendable {
                 reader.error("headers", "'\(name)' conflicts with auth:; set one of them")
             }
         }
-        tls = reader.child("tls").map { DeliveryTLSOptions(reader: $0) }
+        tls = reader.child("tls").map { ClientTLSOptions(reader: $0) }
     }
 
     /// The `Authorization` header value, if any.

@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import Pipeline
+import TLSOptions
 
 /// Sends delivery requests as HTTP `POST`s with AsyncHTTPClient.
 ///
@@ -46,10 +47,10 @@ package final class DeliveryHTTPTransport: DeliveryTransport {
         configuration.tlsConfiguration = tls
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, connections)
         var url = options.url
-        if let serverName = options.tls?.serverName, let parts = ConfigValues.httpURL(options.url), parts.scheme == "https" {
+        if let route = options.tls?.serverNameRoute(options.url) {
             // SNI and verification use `server_name`; the DNS override still connects to the URL's host.
-            url = "https://\(serverName):\(parts.port)\(parts.path)"
-            configuration.dnsOverride = [serverName: parts.host]
+            url = route.url
+            configuration.dnsOverride = [route.serverName: route.host]
         }
         requestURL = url
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

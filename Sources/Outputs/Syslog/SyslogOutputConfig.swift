@@ -3,6 +3,7 @@ import Glibc
 #endif
 import NIOSSL
 import Pipeline
+import TLSOptions
 
 /// `syslog` (output): log events as RFC 5424 messages to a syslog receiver (rsyslog,
 /// syslog-ng, a SIEM) over TCP, TLS (RFC 5425) or UDP (RFC 5426).
@@ -44,7 +45,7 @@ public struct SyslogOutputConfig: ComponentConfig {
     var port = 0
     var mode = Mode.tcp
     var framing = SyslogFraming.octetCounting
-    var tls: DeliveryTLSOptions?
+    var tls: ClientTLSOptions?
     var fixed = SyslogEncoder.Fixed()
     var maxMessageBytes = 64 * 1024
     var replayTail = 4
@@ -60,10 +61,10 @@ public struct SyslogOutputConfig: ComponentConfig {
         }
         if mode == .udp { framing = .none }
         if let t = reader.child("tls") {
-            tls = DeliveryTLSOptions(reader: t)
+            tls = ClientTLSOptions(reader: t)
             if mode != .tls { reader.error("tls", "tls options need mode: tls") }
         } else if mode == .tls {
-            tls = DeliveryTLSOptions()
+            tls = ClientTLSOptions()
         }
         fixed.hostname = Self.header(reader, "hostname", max: SyslogEncoder.maxHostname)
         fixed.appname = Self.header(reader, "appname", max: SyslogEncoder.maxAppname)

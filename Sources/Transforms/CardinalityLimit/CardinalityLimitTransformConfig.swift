@@ -1,3 +1,4 @@
+import Codecs
 import Pipeline
 
 /// `cardinality_limit`: caps the distinct series that pass, globally or per `by` group.

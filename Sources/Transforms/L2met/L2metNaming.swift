@@ -1,3 +1,5 @@
+import Codecs
+
 /// Turns l2met names and units into Prometheus metric names.
 ///
 /// `measure#db.latency=12ms` → `db_latency_seconds` (value / 1000); `sample#memory_rss=21MB`

@@ -1,3 +1,4 @@
+import Codecs
 import Logging
 import Pipeline
 

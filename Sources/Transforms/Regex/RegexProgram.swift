@@ -1,4 +1,5 @@
 import CPCRE2
+import Relabeling
 
 /// One compiled PCRE2 pattern with its named groups, JIT code when available, and the match
 /// data and match context every match reuses (no allocation per event).

@@ -1,5 +1,6 @@
 import Atomics
 import Pipeline
+import Relabeling
 
 /// `relabel`: rewrites, keeps or drops metric series with Prometheus `relabel_configs`.
 ///

@@ -1,3 +1,4 @@
+import Codecs
 import Pipeline
 
 /// One Prometheus `relabel_config` as written, decoded and validated as Prometheus validates
@@ -11,24 +12,25 @@ import Pipeline
 /// - target_label (string): the label written; `replace` may use `$1`, `${name}` in it.
 /// - replacement (string, default `$1`): what `replace` writes, or `labelmap` renames to.
 /// - action (default replace): see `Action`; case-insensitive, as in Prometheus.
-struct RelabelRuleConfig: Sendable, Equatable {
-    enum Action: String, CaseIterable, Sendable {
+package struct RelabelRuleConfig: Sendable, Equatable {
+    /// A rule's `action`, as Prometheus names it.
+    package enum Action: String, CaseIterable, Sendable {
         case replace, keep, drop, keepequal, dropequal, hashmod, labelmap, labeldrop, labelkeep, lowercase, uppercase
     }
 
     static let defaultSeparator = ";"
     static let defaultReplacement = "$1"
 
-    var sourceLabels: [String] = []
-    var separator = defaultSeparator
-    var regex = RelabelRegex.matchAll
-    var modulus: UInt64 = 0
-    var targetLabel = ""
-    var replacement = defaultReplacement
-    var action = Action.replace
+    package var sourceLabels: [String] = []
+    package var separator = defaultSeparator
+    package var regex = RelabelRegex.matchAll
+    package var modulus: UInt64 = 0
+    package var targetLabel = ""
+    package var replacement = defaultReplacement
+    package var action = Action.replace
 
     /// Reads one rule mapping; nil (problems reported) when it cannot be used.
-    static func decode(_ reader: ConfigReader) -> RelabelRuleConfig? {
+    package static func decode(_ reader: ConfigReader) -> RelabelRuleConfig? {
         defer { reader.finish() }
         var rule = RelabelRuleConfig()
         var valid = true

@@ -9,11 +9,11 @@ import CPCRE2
 /// end, `.` a whole UTF-8 character; invalid UTF-8 in a value is matched, not an error.
 ///
 /// Match data is scratch space: one regex belongs to one stage's thread.
-final class RelabelRegex: @unchecked Sendable {
-    typealias CompileError = PCRE2Pattern.CompileError
+package final class RelabelRegex: @unchecked Sendable {
+    package typealias CompileError = PCRE2Pattern.CompileError
 
     /// Prometheus' default regex.
-    static let matchAll = "(.*)"
+    package static let matchAll = "(.*)"
 
     /// Number of capturing groups.
     var captureCount: Int { pattern.captureCount }
@@ -22,7 +22,7 @@ final class RelabelRegex: @unchecked Sendable {
     private let pattern: PCRE2Pattern
 
     /// Compiles `pattern`; throws PCRE2's message and offset when it does not compile.
-    init(_ pattern: String) throws(CompileError) {
+    package init(_ pattern: String) throws(CompileError) {
         self.pattern = try PCRE2Pattern(pattern, options: UInt32(PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_DOTALL
             | PCRE2_DOLLAR_ENDONLY | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF))
         names = Dictionary(grouping: self.pattern.namedGroups, by: \.name).mapValues { $0.map(\.number).sorted() }

@@ -1,28 +1,29 @@
 /// Prometheus' rules for metric and label names, by byte: the checks config validation runs
-/// and the byte classes `l2met` sanitises names with. Shared by `l2met` and `log_to_metric`.
+/// and the byte classes `l2met` sanitises names with. Shared by the transforms and the relabel
+/// engine (`Relabeling`), which is why it sits here rather than in `Transforms/Common`.
 ///
 /// Metric names match `[a-zA-Z_:][a-zA-Z0-9_:]*`, label names `[a-zA-Z_][a-zA-Z0-9_]*`
 /// (https://prometheus.io/docs/concepts/data_model/#metric-names-and-labels).
-enum PrometheusName {
-    static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+package enum PrometheusName {
+    package static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
 
-    static func isAlphanumeric(_ b: UInt8) -> Bool {
+    package static func isAlphanumeric(_ b: UInt8) -> Bool {
         isDigit(b) || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "z"))
     }
 
     /// `[a-zA-Z0-9_:]`: a byte a metric name may hold.
-    static func isNameByte(_ b: UInt8) -> Bool {
+    package static func isNameByte(_ b: UInt8) -> Bool {
         isAlphanumeric(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: ":")
     }
 
     /// True when `name` is a valid metric name (or name prefix when `allowEmpty`).
-    static func isValidMetricName(_ name: String, allowEmpty: Bool = false) -> Bool {
+    package static func isValidMetricName(_ name: String, allowEmpty: Bool = false) -> Bool {
         guard let first = name.utf8.first else { return allowEmpty }
         return !isDigit(first) && name.utf8.allSatisfy(isNameByte)
     }
 
     /// True when `name` is a valid label name.
-    static func isValidLabelName(_ name: String) -> Bool {
+    package static func isValidLabelName(_ name: String) -> Bool {
         guard let first = name.utf8.first, !isDigit(first) else { return false }
         return name.utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") }
     }

@@ -11,14 +11,14 @@ import Pipeline
 /// - verify_client (bool, default false): refuse clients without a certificate signed by `ca`.
 ///
 /// TLS 1.2 is the minimum. Reading the mapping opens nothing; `makeContext()` loads the files.
-struct InputTLSOptions: Sendable {
-    var cert: String
-    var key: String
-    var ca: String?
-    var verifyClient = false
+package struct ServerTLSOptions: Sendable {
+    package var cert: String
+    package var key: String
+    package var ca: String?
+    package var verifyClient = false
 
     /// Reads the `tls` mapping; nil (the problems reported) when `cert` or `key` is missing.
-    init?(reader: ConfigReader) {
+    package init?(reader: ConfigReader) {
         let cert = reader.string("cert", required: true)
         let key = reader.string("key", required: true)
         ca = reader.string("ca")
@@ -33,7 +33,7 @@ struct InputTLSOptions: Sendable {
     }
 
     /// TLS 1.2+ server settings with the files loaded; throws naming the option and file that failed.
-    func makeConfiguration() throws -> TLSConfiguration {
+    package func makeConfiguration() throws -> TLSConfiguration {
         let chain = try Self.load("cert", cert, Self.certificates)
         let privateKey = try Self.load("key", key) { bytes in
             do { return try NIOSSLPrivateKey(bytes: bytes, format: .pem) } catch { throw PipectlError("not a PEM private key (\(error))") }
@@ -49,7 +49,7 @@ struct InputTLSOptions: Sendable {
     }
 
     /// The context connections share; throws when a file does not load or the key does not fit the cert.
-    func makeContext() throws -> NIOSSLContext {
+    package func makeContext() throws -> NIOSSLContext {
         let configuration = try makeConfiguration()
         do {
             return try NIOSSLContext(configuration: configuration)

@@ -1,4 +1,4 @@
-@testable import Transforms
+import Codecs
 import XCTest
 
 /// Prometheus metric and label name rules.

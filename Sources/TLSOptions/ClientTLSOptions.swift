@@ -1,7 +1,8 @@
 import NIOSSL
 import Pipeline
 
-/// Client TLS options of a network output (SPEC §4): `tls: {ca, cert, key, server_name, verify}`.
+/// Client TLS options (SPEC §4): `tls: {ca, cert, key, server_name, verify}`, as the network
+/// outputs and `prometheus_scrape` take them.
 ///
 /// - ca (path): PEM bundle of the CAs to trust instead of the system's.
 /// - cert (path): PEM client certificate chain, for mutual TLS (needs `key`).
@@ -10,7 +11,7 @@ import Pipeline
 ///   when it differs from the URL's host (the connection still goes to the URL's host). A
 ///   certificate that names the connected IP address is accepted whatever this says.
 /// - verify (bool, default true): false skips certificate verification (testing only).
-package struct DeliveryTLSOptions: Sendable, Equatable {
+package struct ClientTLSOptions: Sendable, Equatable {
     package var ca: String?
     package var cert: String?
     package var key: String?
@@ -48,11 +49,19 @@ package struct DeliveryTLSOptions: Sendable, Equatable {
         return tls
     }
 
+    /// How to reach `url` with `server_name` over HTTPS: the URL to request, naming `server_name`
+    /// (so SNI and verification use it), and the host to connect to instead (an HTTP client's DNS
+    /// override, `server_name` → the URL's host). Nil without `server_name` or for plain `http`.
+    package func serverNameRoute(_ url: String) -> (url: String, serverName: String, host: String)? {
+        guard let serverName, let parts = ConfigValues.httpURL(url), parts.scheme == "https" else { return nil }
+        return ("https://\(serverName):\(parts.port)\(parts.path)", serverName, parts.host)
+    }
+
     private func load<T>(_ option: String, _ path: String, _ body: (String) throws -> T) throws -> T {
         do {
             return try body(path)
         } catch {
-            throw OutputError("tls.\(option): cannot load \(path): \(error)")
+            throw PipectlError("tls.\(option): cannot load \(path): \(error)")
         }
     }
 }

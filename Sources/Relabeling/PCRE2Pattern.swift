@@ -1,30 +1,30 @@
 import CPCRE2
 
 /// One compiled PCRE2 pattern (JIT when available) with the match data, and optionally the
-/// match context, every match reuses: what the `regex` and `relabel` transforms match with.
+/// match context, every match reuses: what the relabel engine and the `regex` transform match with.
 ///
 /// A pattern belongs to one stage: its match data is scratch space, so two threads must not
 /// match with the same pattern at once. The compiled code is freed with the pattern.
-final class PCRE2Pattern: @unchecked Sendable {
+package final class PCRE2Pattern: @unchecked Sendable {
     /// A compile error: PCRE2's message and the byte offset in the pattern where it stopped.
-    struct CompileError: Error, Equatable {
-        let message: String
-        let offset: Int
+    package struct CompileError: Error, Equatable {
+        package let message: String
+        package let offset: Int
     }
 
     /// Number of capturing groups.
-    let captureCount: Int
+    package let captureCount: Int
     /// Named groups as the name table lists them (sorted by name): number and name.
-    let namedGroups: [(number: Int, name: String)]
+    package let namedGroups: [(number: Int, name: String)]
     /// True when `pcre2_jit_compile_8` succeeded; matching then uses `pcre2_jit_match_8`.
-    let jit: Bool
+    package let jit: Bool
     private let code: OpaquePointer
     private let matchData: OpaquePointer
     private let matchContext: OpaquePointer?
 
     /// Compiles `pattern` with `options`; `matchLimit`/`depthLimit` bound backtracking when
     /// given. `useJIT: false` forces the interpreter (tests of the fallback path).
-    init(_ pattern: String, options: UInt32 = 0, matchLimit: Int? = nil, depthLimit: Int? = nil,
+    package init(_ pattern: String, options: UInt32 = 0, matchLimit: Int? = nil, depthLimit: Int? = nil,
          useJIT: Bool = true) throws(CompileError) {
         var errorCode: Int32 = 0
         var errorOffset = 0
@@ -60,7 +60,7 @@ final class PCRE2Pattern: @unchecked Sendable {
     }
 
     /// Matches `subject`: PCRE2's return code (≥ 0 matched; `range(of:)` then gives the groups).
-    func match(_ subject: UnsafeRawBufferPointer) -> Int32 {
+    package func match(_ subject: UnsafeRawBufferPointer) -> Int32 {
         // An empty subject may have no base address; PCRE2 accepts any pointer with length 0.
         let pointer = subject.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
         return jit
@@ -69,7 +69,7 @@ final class PCRE2Pattern: @unchecked Sendable {
     }
 
     /// The byte range group `number` captured in the last match; nil when it took no part.
-    func range(of number: Int) -> Range<Int>? {
+    package func range(of number: Int) -> Range<Int>? {
         guard number <= captureCount else { return nil }
         let ovector = pcre2_get_ovector_pointer_8(matchData)!
         let start = ovector[2 * number], end = ovector[2 * number + 1]

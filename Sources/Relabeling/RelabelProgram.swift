@@ -1,13 +1,14 @@
+import Codecs
 import Crypto
 import Pipeline
 
 /// Prometheus relabeling compiled once: rules in order over one series' `RelabelLabelSet`,
 /// as Prometheus' `relabel.ProcessBuilder` runs them. Shared by the `relabel` transform and
-/// any component that relabels series it produces.
+/// `prometheus_scrape`'s `metric_relabel` (through `MetricRelabeler`).
 ///
 /// Holds scratch buffers and PCRE2 match data reused for every series, so applying the rules
 /// allocates nothing in steady state; one program belongs to one stage's thread.
-final class RelabelProgram: @unchecked Sendable {
+package final class RelabelProgram: @unchecked Sendable {
     /// One rule with its regex compiled and its templates parsed.
     struct Rule {
         let action: RelabelRuleConfig.Action
@@ -31,7 +32,7 @@ final class RelabelProgram: @unchecked Sendable {
     private var snapshot: [LabelRecord] = []
 
     /// Compiles `rules` (validated already; a regex that does not compile throws).
-    init(_ rules: [RelabelRuleConfig]) throws(RelabelRegex.CompileError) {
+    package init(_ rules: [RelabelRuleConfig]) throws(RelabelRegex.CompileError) {
         var compiled: [Rule] = []
         for rule in rules {
             let regex = try RelabelRegex(rule.regex)

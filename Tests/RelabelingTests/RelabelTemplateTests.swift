@@ -1,4 +1,4 @@
-@testable import Transforms
+@testable import Relabeling
 import XCTest
 
 /// `replacement` templates parse as Go's `regexp.Expand` reads them.
