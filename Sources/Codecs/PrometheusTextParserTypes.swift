@@ -84,6 +84,17 @@ public struct PrometheusSample {
     public func labelValue(_ index: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: scratch[labelRanges[index].value])
     }
+
+    /// The hash of the series (`ByteHash.seriesName`, plus `ByteHash.seriesLabel` of each
+    /// label with a value): the same whatever order the labels are exposed in.
+    package var seriesHash: UInt64 {
+        var hash = ByteHash.seriesName(name)
+        for i in 0..<labelCount {
+            let value = labelValue(i)
+            if value.count > 0 { hash &+= ByteHash.seriesLabel(name: labelName(i), value: value) }
+        }
+        return hash
+    }
 }
 
 /// What the parser reports.

@@ -16,7 +16,7 @@ final class RemoteWriteEncoderTests: XCTestCase {
                 }
             }
         }
-        entries.sort(by: RemoteWriteEntry.requestOrder)
+        entries.sort(by: RemoteWriteEntry.seriesOrder)
         var encoder = RemoteWriteEncoder()
         let protobuf = Array(buffer: encoder.encode(entries[...], of: batches))
         return (protobuf, RemoteWritePayload(batches: batches, entries: entries[...], encoder: &encoder))

@@ -38,8 +38,21 @@ struct PrometheusScrapeWriter: Sendable {
         scratch.reserveCapacity(16)
     }
 
-    /// Appends a parsed sample, unless `metric_relabel` drops it.
-    mutating func append(_ sample: PrometheusSample) {
+    /// Appends a parsed sample; false when `metric_relabel` drops it.
+    @discardableResult
+    mutating func append(_ sample: PrometheusSample) -> Bool {
+        guard write(sample, value: sample.value, timestamp: sample.timestamp ?? timestamp) else { return false }
+        sampleCount += 1
+        return true
+    }
+
+    /// Appends the stale marker of a sample's series at the scrape's time.
+    mutating func appendStale(_ sample: PrometheusSample) {
+        write(sample, value: PrometheusScrapeStaleness.staleNaN, timestamp: timestamp)
+    }
+
+    @discardableResult
+    private mutating func write(_ sample: PrometheusSample, value: Double, timestamp: Int64) -> Bool {
         scratch.removeAll(keepingCapacity: true)
         for t in overridden.indices { overridden[t] = false }
         for i in 0..<sample.labelCount {
@@ -57,14 +70,12 @@ struct PrometheusScrapeWriter: Sendable {
             scratch.append(LabelRecord(name: batch.store(name), value: valueSpan))
         }
         for t in targetSpans.indices where !overridden[t] { scratch.append(targetSpans[t]) }
-        let name = batch.store(sample.name), time = sample.timestamp ?? timestamp, kind = Self.kind(sample.type)
-        if metricRelabel == nil {
-            batch.append(nameSpan: name, labels: scratch, value: sample.value, timestamp: time, kind: kind)
-        } else if !metricRelabel!.append(name: name, labels: scratch[...], value: sample.value, timestamp: time, kind: kind,
-                                         to: &batch) {
-            return
+        let name = batch.store(sample.name), kind = Self.kind(sample.type)
+        guard metricRelabel != nil else {
+            batch.append(nameSpan: name, labels: scratch, value: value, timestamp: timestamp, kind: kind)
+            return true
         }
-        sampleCount += 1
+        return metricRelabel!.append(name: name, labels: scratch[...], value: value, timestamp: timestamp, kind: kind, to: &batch)
     }
 
     /// Appends one of the scrape's own gauges (`up`, …) with the target labels.

@@ -62,7 +62,7 @@ struct PrometheusScraper {
             fetched.writer.dropSamples()
             staleness.markAllStale(&fetched.writer)
         } else {
-            staleness.update(&fetched.writer)
+            staleness.update(&fetched.writer, page: fetched.page)
         }
         lastCount = max(fetched.scraped, 64)
         let seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
@@ -79,6 +79,8 @@ struct PrometheusScraper {
     /// What a fetch got so far.
     private struct Fetched: Sendable {
         var writer: PrometheusScrapeWriter
+        /// The page and its tracked series, for the next scrape's stale markers.
+        var page = PrometheusScrapeStaleness.Page()
         var scraped = 0
         var bytes = 0
         var malformed = 0
@@ -95,7 +97,7 @@ struct PrometheusScraper {
         let box = NIOLockedValueBox<Fetched?>(nil)
         let finished = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                let fetched = await fetch(client, makeWriter(timestamp, capacity))
+                let fetched = await fetch(client, makeWriter(timestamp, capacity), capacity: capacity)
                 box.withLockedValue { $0 = consume fetched }
                 return true
             }
@@ -117,8 +119,9 @@ struct PrometheusScraper {
     }
 
     /// Requests the page and parses it into `fetched.writer`.
-    private func fetch(_ client: HTTPClient, _ writer: consuming PrometheusScrapeWriter) async -> Fetched {
+    private func fetch(_ client: HTTPClient, _ writer: consuming PrometheusScrapeWriter, capacity: Int) async -> Fetched {
         var fetched = Fetched(writer: writer)
+        fetched.page.hashes.reserveCapacity(capacity)
         do {
             try await fetch(client, &fetched)
         } catch let error as Failure {
@@ -139,13 +142,16 @@ struct PrometheusScraper {
         let response = try await client.execute(request, deadline: .now() + .nanoseconds(timeout.nanoseconds))
         guard response.status == .ok else { throw Failure(kind: "scrape", reason: "HTTP \(response.status.code)") }
         let contentType = response.headers.first(name: "Content-Type") ?? ""
-        var parser = PrometheusTextParser(format: contentType.hasPrefix("application/openmetrics-text") ? .openMetrics : .prometheus004)
+        fetched.page.format = contentType.hasPrefix("application/openmetrics-text") ? .openMetrics : .prometheus004
+        var parser = PrometheusTextParser(format: fetched.page.format)
         func handle(_ event: PrometheusTextEvent) {
             switch event {
             case .sample(let sample):
                 fetched.scraped += 1
                 // As Prometheus, `sample_limit` counts the samples `metric_relabel` keeps.
-                if sampleLimit == 0 || fetched.writer.sampleCount <= sampleLimit { fetched.writer.append(sample) }
+                guard sampleLimit == 0 || fetched.writer.sampleCount <= sampleLimit else { return }
+                // As Prometheus, a series is marked stale when gone if it was kept and had no timestamp.
+                if fetched.writer.append(sample), sample.timestamp == nil { fetched.page.hashes.append(sample.seriesHash) }
             case .malformed(let line, let reason):
                 fetched.malformed += 1
                 if fetched.firstMalformed == nil { fetched.firstMalformed = "line \(line): \(reason)" }
@@ -157,6 +163,7 @@ struct PrometheusScraper {
                 throw Failure(kind: "body_size_limit", reason: "body over body_size_limit (\(bodySizeLimit) bytes)")
             }
             chunk.withUnsafeReadableBytes { parser.feed($0, handle) }
+            fetched.page.body.append(chunk)
             if sampleLimit > 0, fetched.writer.sampleCount > sampleLimit { break }
         }
         parser.finish(handle)

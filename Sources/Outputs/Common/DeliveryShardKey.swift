@@ -1,46 +1,13 @@
+import Codecs
+
 /// Shard keys: a 64-bit hash of what must stay in order (a series, a stream, a partition).
 ///
-/// Outputs hash their key's bytes with `hash(_:seed:)` (combining parts with `mix`), and
-/// `DeliveryShards` picks the shard with `shard(of:count:)`.
+/// Outputs hash their key's bytes with `ByteHash` (Codecs), and `DeliveryShards` picks the
+/// shard with `shard(of:count:)`.
 package enum DeliveryShardKey {
     /// The shard of `key` among `count`.
     @inline(__always)
     package static func shard(of key: UInt64, count: Int) -> Int {
-        Int(mix(key) % UInt64(count))
-    }
-
-    /// A fast 64-bit hash of `bytes`, eight bytes at a time.
-    @inline(__always)
-    package static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
-        var h = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
-        var i = 0
-        while i + 8 <= bytes.count {
-            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 31
-            i += 8
-        }
-        let rest = bytes.count - i
-        if rest > 0 {
-            // 1–7 bytes in two (possibly overlapping) loads, as wyhash does; the length is in the seed.
-            let tail: UInt64
-            if rest >= 4 {
-                tail = UInt64(bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                    | UInt64(bytes.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self)) << 32
-            } else {
-                tail = UInt64(bytes[i]) | UInt64(bytes[i + rest / 2]) << 8 | UInt64(bytes[bytes.count - 1]) << 16
-            }
-            h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-            h ^= h >> 29
-        }
-        return h
-    }
-
-    /// The splitmix64 finaliser: spreads every input bit over the output.
-    @inline(__always)
-    package static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        Int(ByteHash.mix(key) % UInt64(count))
     }
 }

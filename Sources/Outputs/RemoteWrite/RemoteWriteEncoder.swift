@@ -2,26 +2,6 @@ import Codecs
 import NIOCore
 import Pipeline
 
-/// One pending sample of a request: where it is and what orders it.
-struct RemoteWriteEntry: Sendable {
-    /// The series hash (`RemoteWriteSeries.identity`).
-    var hash: UInt64
-    /// The sample's timestamp in milliseconds.
-    var timestamp: Int64
-    /// Index of the sample's batch in the request's batch list.
-    var batch: UInt32
-    /// Index of the sample in its batch.
-    var index: UInt32
-
-    /// Series together, each series by timestamp, ties in arrival order.
-    static func requestOrder(_ a: RemoteWriteEntry, _ b: RemoteWriteEntry) -> Bool {
-        if a.hash != b.hash { return a.hash < b.hash }
-        if a.timestamp != b.timestamp { return a.timestamp < b.timestamp }
-        if a.batch != b.batch { return a.batch < b.batch }
-        return a.index < b.index
-    }
-}
-
 /// Encodes samples as a remote-write 1.0 `WriteRequest` and snappy-compresses it.
 ///
 /// ```
@@ -49,7 +29,7 @@ struct RemoteWriteEncoder {
         other.reserveCapacity(32)
     }
 
-    /// Encodes `entries` (in `RemoteWriteEntry.requestOrder`) into the reused buffer and
+    /// Encodes `entries` (arranged by `RemoteWriteRequestOrder`) into the reused buffer and
     /// returns the snappy-compressed body and the uncompressed size.
     mutating func encodeCompressed(_ entries: ArraySlice<RemoteWriteEntry>, of batches: [MetricBatch]) -> (body: ByteBuffer, size: Int) {
         encode(entries, of: batches)

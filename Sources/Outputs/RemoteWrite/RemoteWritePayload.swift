@@ -9,7 +9,7 @@ import Pipeline
 struct RemoteWritePayload: DeliveryPayload {
     /// The batches the samples live in.
     let batches: [MetricBatch]
-    /// The samples, in `RemoteWriteEntry.requestOrder`; item i of the payload is `entries[i]`.
+    /// The samples, arranged by `RemoteWriteRequestOrder`; item i of the payload is `entries[i]`.
     let entries: ArraySlice<RemoteWriteEntry>
     /// The snappy-compressed `WriteRequest`, sent as is on every attempt.
     let body: ByteBuffer

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Codecs
 import NIOCore
 import Pipeline
 
@@ -59,12 +60,12 @@ enum RemoteWriteSeries {
     static func identity(_ index: Int, _ arena: Arena) -> (hash: UInt64, size: Int) {
         let record = arena.records[index]
         let name = arena.bytes(record.name)
-        var hash = DeliveryShardKey.mix(DeliveryShardKey.hash(name, seed: 0x6E61_6D65))
+        var hash = ByteHash.seriesName(name)
         var content = labelField(nameLength: 8, valueLength: name.count)
         for label in arena.labels(of: index) {
             let value = arena.bytes(label.value), labelName = arena.bytes(label.name)
             guard value.count > 0, labelName.count > 0, !isNameLabel(labelName) else { continue }
-            hash &+= DeliveryShardKey.mix(DeliveryShardKey.hash(value, seed: DeliveryShardKey.hash(labelName, seed: 0x6C61_6265_6C)))
+            hash &+= ByteHash.seriesLabel(name: labelName, value: value)
             content += labelField(nameLength: labelName.count, valueLength: value.count)
         }
         let sample = sampleSize(value: record.value, timestamp: record.timestamp)

@@ -16,6 +16,7 @@ struct RemoteWriteShard: DeliveryShard {
     private let holdsAcknowledgements: Bool
     private var batches: [MetricBatch] = []
     private var entries: [RemoteWriteEntry] = []
+    private var order = RemoteWriteRequestOrder()
     /// The source id of `batches.last`, so each batch is held once.
     private var lastSourceID = -1
 
@@ -34,7 +35,8 @@ struct RemoteWriteShard: DeliveryShard {
                                         batch: UInt32(batches.count - 1), index: UInt32(index)))
     }
 
-    /// The request of the pending samples: series together, each in timestamp order.
+    /// The request of the pending samples: series together, each in timestamp order, in the
+    /// order they arrived (`RemoteWriteRequestOrder`).
     mutating func take() -> RemoteWritePayload {
         var taken = entries
         let held = batches
@@ -42,7 +44,7 @@ struct RemoteWriteShard: DeliveryShard {
         entries.reserveCapacity(taken.count)
         batches = []
         lastSourceID = -1
-        taken.sort(by: RemoteWriteEntry.requestOrder)
+        order.arrange(&taken)
         return RemoteWritePayload(batches: held, entries: taken[...], encoder: &shared.encoder)
     }
 }

@@ -1,3 +1,4 @@
+import Codecs
 import Pipeline
 
 /// Spreads log events over the lanes by source and batches each lane (`DeliveryShards`).
@@ -38,8 +39,8 @@ struct SyslogShards: DeliveryInboxShards {
     private static func key(_ batch: LogBatch, _ i: Int) -> UInt64 {
         func mix(_ h: UInt64, _ field: KnownField) -> UInt64 {
             switch batch.field(i, field) {
-            case .bytes(let span)?: return batch.withBytes(span) { DeliveryShardKey.hash($0, seed: h) }
-            case .int(let n)?: return DeliveryShardKey.mix(h ^ UInt64(bitPattern: n))
+            case .bytes(let span)?: return batch.withBytes(span) { ByteHash.hash($0, seed: h) }
+            case .int(let n)?: return ByteHash.mix(h ^ UInt64(bitPattern: n))
             default: return h
             }
         }
