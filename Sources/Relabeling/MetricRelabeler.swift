@@ -6,8 +6,9 @@ import Pipeline
 ///
 /// A series' name and labels are spans of the batch. `relabel` reads them (with `__name__`, the
 /// span `begin` stored) and runs the rules; `appendResult` writes the bytes the rules produced to
-/// the arena in one write and appends the result row, labels sorted by name, those starting `__`
-/// removed as Prometheus removes them. The caller drops or keeps the original row. Scratch arrays
+/// the arena in one write and appends the result row (or `replaceWithResult` puts it in the
+/// original row's place), labels sorted by name, those starting `__` removed as Prometheus
+/// removes them. Scratch arrays
 /// are reused, so a series costs no allocation once they have grown; a relabeler belongs to one
 /// stage's thread, like its program.
 package struct MetricRelabeler: Sendable {
@@ -45,9 +46,20 @@ package struct MetricRelabeler: Sendable {
 
     /// Appends the series the last `relabel` kept, with `value`, `timestamp` and `kind`.
     package mutating func appendResult(value: Double, timestamp: Int64, kind: MetricKind, to batch: inout MetricBatch) {
+        storeScratch(in: &batch)
+        batch.append(nameSpan: resultName, labels: result, value: value, timestamp: timestamp, kind: kind)
+    }
+
+    /// Makes sample `index` of `batch` the series the last `relabel` kept (`MetricBatch.replaceSeries`).
+    package mutating func replaceWithResult(_ index: Int, in batch: inout MetricBatch) {
+        storeScratch(in: &batch)
+        batch.replaceSeries(index, nameSpan: resultName, labels: result[...])
+    }
+
+    /// Writes the bytes the rules produced to the arena, where their spans point.
+    private func storeScratch(in batch: inout MetricBatch) {
         let stored = labelSet.scratch.withUnsafeBytes { batch.store($0) }
         guard Int(stored.offset) == labelSet.scratchStart else { preconditionFailure("BUG: arena grew while relabeling") }
-        batch.append(nameSpan: resultName, labels: result, value: value, timestamp: timestamp, kind: kind)
     }
 
     /// `relabel` then `appendResult`, for labels the caller holds outside `batch`'s rows; false

@@ -1,3 +1,4 @@
+import Codecs
 import Pipeline
 
 /// One series' labels while relabel rules run, with the semantics of Prometheus'
@@ -128,8 +129,8 @@ struct RelabelLabelSet: @unchecked Sendable {
         var name: ByteSpan?
         for label in labels {
             let kind = withBytes(label.name) { n -> Int in
-                if n.elementsEqual(Self.nameLabel) { return 0 }
-                return n.count >= 2 && n[0] == UInt8(ascii: "_") && n[1] == UInt8(ascii: "_") ? 1 : 2
+                guard n.count >= 2, n[0] == UInt8(ascii: "_"), n[1] == UInt8(ascii: "_") else { return 2 }
+                return Self.nameLabel.withUnsafeBytes { ByteOrder.equal(n, $0) } ? 0 : 1
             }
             if kind == 0 { name = label.value } else if kind == 2 { out.append(label) }
         }
@@ -140,7 +141,7 @@ struct RelabelLabelSet: @unchecked Sendable {
     /// The index of the label called `name`.
     private func index(of name: UnsafeRawBufferPointer) -> Int? {
         labels.firstIndex { label in
-            label.name.length == name.count && withBytes(label.name) { $0.elementsEqual(name) }
+            label.name.length == name.count && withBytes(label.name) { ByteOrder.equal($0, name) }
         }
     }
 
@@ -157,10 +158,10 @@ struct RelabelLabelSet: @unchecked Sendable {
     }
 
     private func sameName(_ a: ByteSpan, _ b: ByteSpan) -> Bool {
-        a.length == b.length && withBytes(a) { x in withBytes(b) { y in x.elementsEqual(y) } }
+        a == b || (a.length == b.length && withBytes(a) { x in withBytes(b) { y in ByteOrder.equal(x, y) } })
     }
 
     private func precedes(_ a: ByteSpan, _ b: ByteSpan) -> Bool {
-        withBytes(a) { x in withBytes(b) { y in x.lexicographicallyPrecedes(y) } }
+        a != b && withBytes(a) { x in withBytes(b) { y in ByteOrder.compare(x, y) < 0 } }
     }
 }

@@ -9,8 +9,9 @@ import Pipeline
 /// Holds scratch buffers and PCRE2 match data reused for every series, so applying the rules
 /// allocates nothing in steady state; one program belongs to one stage's thread.
 package final class RelabelProgram: @unchecked Sendable {
-    /// One rule with its regex compiled and its templates parsed.
-    struct Rule {
+    /// One rule with its regex compiled and its templates parsed. (A class: the struct was
+    /// copied for every series, retaining each of its arrays.)
+    final class Rule {
         let action: RelabelRuleConfig.Action
         let sourceLabels: [[UInt8]]
         let separator: [UInt8]
@@ -20,6 +21,17 @@ package final class RelabelProgram: @unchecked Sendable {
         let targetName: [UInt8]
         let replacement: RelabelTemplate
         let modulus: UInt64
+
+        init(_ rule: RelabelRuleConfig, regex: RelabelRegex) {
+            action = rule.action
+            sourceLabels = rule.sourceLabels.map { Array($0.utf8) }
+            separator = Array(rule.separator.utf8)
+            self.regex = regex
+            target = RelabelTemplate(rule.targetLabel, regex: regex)
+            targetName = Array(rule.targetLabel.utf8)
+            replacement = RelabelTemplate(rule.replacement, regex: regex)
+            modulus = rule.modulus
+        }
     }
 
     let rules: [Rule]
@@ -36,10 +48,7 @@ package final class RelabelProgram: @unchecked Sendable {
         var compiled: [Rule] = []
         for rule in rules {
             let regex = try RelabelRegex(rule.regex)
-            compiled.append(Rule(action: rule.action, sourceLabels: rule.sourceLabels.map { Array($0.utf8) },
-                                 separator: Array(rule.separator.utf8), regex: regex,
-                                 target: RelabelTemplate(rule.targetLabel, regex: regex), targetName: Array(rule.targetLabel.utf8),
-                                 replacement: RelabelTemplate(rule.replacement, regex: regex), modulus: rule.modulus))
+            compiled.append(Rule(rule, regex: regex))
         }
         self.rules = compiled
     }

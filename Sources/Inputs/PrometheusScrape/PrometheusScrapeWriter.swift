@@ -7,34 +7,50 @@ import Relabeling
 ///
 /// Labels follow Prometheus: an exposed label with an empty value is absent; on a clash with a
 /// target label, `honor_labels: false` renames the exposed one `exported_<name>`, `true` keeps it
-/// and drops the target's; then `metric_relabel` rewrites or drops the sample. No allocation per
-/// sample once the batch and scratch arrays have grown.
+/// and drops the target's; then `metric_relabel` rewrites or drops the sample. A sample's labels
+/// are stored sorted by name, as Prometheus keeps them (so the stages after sort nothing), and
+/// label names and a run of equal metric names are stored once per batch
+/// (`PrometheusScrapeLabelNames`). No allocation per sample once the batch and scratch arrays
+/// have grown.
 struct PrometheusScrapeWriter: Sendable {
     /// The batch being built.
     var batch: MetricBatch
     /// Samples appended from the body (before stale markers and scrape series).
     private(set) var sampleCount = 0
-    private let targetNames: [[UInt8]]
     private let targetSpans: [LabelRecord]
+    /// The index in `names` of each target label's name.
+    private let targetNames: [Int]
     private let honorLabels: Bool
     private var metricRelabel: MetricRelabeler?
     /// The scrape's time, for samples without their own timestamp.
     let timestamp: Int64
+    private var names = PrometheusScrapeLabelNames()
     private var overridden: [Bool]
+    /// A sample's labels before sorting, with the index of their name in `names`.
+    private var pending: [(name: Int, label: LabelRecord)] = []
     private var scratch: [LabelRecord] = []
-    private var renamed: [UInt8] = []
+    /// The last metric name stored, its bytes and span.
+    private var lastName: [UInt8] = []
+    private var lastNameSpan = ByteSpan(offset: 0, length: 0)
 
     init(target: PrometheusScrapeTarget, honorLabels: Bool, metricRelabel: RelabelProgram? = nil, timestamp: Int64,
-         capacity: Int) {
-        var batch = MetricBatch(capacity: capacity)
-        targetNames = target.labels.map { Array($0.name.utf8) }
-        targetSpans = target.labels.map { LabelRecord(name: batch.store($0.name), value: batch.store($0.value)) }
+         capacity: Int, labelCapacity: Int? = nil) {
+        var batch = MetricBatch(capacity: capacity, labelCapacity: labelCapacity)
+        let spans = target.labels.map { LabelRecord(name: batch.store($0.name), value: batch.store($0.value)) }
+        var names = PrometheusScrapeLabelNames()
+        targetNames = target.labels.indices.map { t in
+            var name = target.labels[t].name
+            return name.withUTF8 { names.addTarget(UnsafeRawBufferPointer($0), span: spans[t].name, target: t) }
+        }
+        targetSpans = spans
+        self.names = names
         self.metricRelabel = metricRelabel.map { MetricRelabeler(program: $0) }
         self.metricRelabel?.begin(&batch)
         self.batch = batch
         self.honorLabels = honorLabels
         self.timestamp = timestamp
         overridden = Array(repeating: false, count: target.labels.count)
+        pending.reserveCapacity(16)
         scratch.reserveCapacity(16)
     }
 
@@ -53,29 +69,54 @@ struct PrometheusScrapeWriter: Sendable {
 
     @discardableResult
     private mutating func write(_ sample: PrometheusSample, value: Double, timestamp: Int64) -> Bool {
-        scratch.removeAll(keepingCapacity: true)
+        pending.removeAll(keepingCapacity: true)
         for t in overridden.indices { overridden[t] = false }
         for i in 0..<sample.labelCount {
-            let name = sample.labelName(i), value = sample.labelValue(i)
+            let value = sample.labelValue(i)
             guard !value.isEmpty else { continue }
-            let valueSpan = batch.store(value)
-            if let t = targetNames.firstIndex(where: { name.elementsEqual($0) }) {
+            var name = names.index(of: sample.labelName(i), position: i, in: &batch)
+            if let t = names.names[name].target {
                 if honorLabels {
                     overridden[t] = true
                 } else {
-                    scratch.append(LabelRecord(name: exported(name), value: valueSpan))
-                    continue
+                    name = names.exported(name, in: &batch)
                 }
             }
-            scratch.append(LabelRecord(name: batch.store(name), value: valueSpan))
+            pending.append((name, LabelRecord(name: names.names[name].span, value: batch.store(value))))
         }
-        for t in targetSpans.indices where !overridden[t] { scratch.append(targetSpans[t]) }
-        let name = batch.store(sample.name), kind = Self.kind(sample.type)
+        for t in targetSpans.indices where !overridden[t] { pending.append((targetNames[t], targetSpans[t])) }
+        sortPending()
+        let name = storeName(sample.name), kind = Self.kind(sample.type)
         guard metricRelabel != nil else {
             batch.append(nameSpan: name, labels: scratch, value: value, timestamp: timestamp, kind: kind)
             return true
         }
         return metricRelabel!.append(name: name, labels: scratch[...], value: value, timestamp: timestamp, kind: kind, to: &batch)
+    }
+
+    /// Fills `scratch` with `pending` sorted by name rank (an insertion sort: a handful of labels,
+    /// usually in the same order line after line).
+    private mutating func sortPending() {
+        scratch.removeAll(keepingCapacity: true)
+        for i in pending.indices {
+            let rank = names.names[pending[i].name].rank
+            var at = scratch.count
+            scratch.append(pending[i].label)
+            while at > 0, names.names[pending[at - 1].name].rank > rank {
+                pending.swapAt(at - 1, at)
+                scratch.swapAt(at - 1, at)
+                at -= 1
+            }
+        }
+    }
+
+    /// The span of metric name `name`: the last one's when equal (a family's lines come together).
+    private mutating func storeName(_ name: UnsafeRawBufferPointer) -> ByteSpan {
+        if lastName.withUnsafeBytes({ ByteOrder.equal($0, name) }) { return lastNameSpan }
+        lastName.removeAll(keepingCapacity: true)
+        lastName.append(contentsOf: name)
+        lastNameSpan = batch.store(name)
+        return lastNameSpan
     }
 
     /// Appends one of the scrape's own gauges (`up`, …) with the target labels.
@@ -87,13 +128,6 @@ struct PrometheusScrapeWriter: Sendable {
     mutating func dropSamples() {
         batch.retain { _ in false }
         sampleCount = 0
-    }
-
-    private mutating func exported(_ name: UnsafeRawBufferPointer) -> ByteSpan {
-        renamed.removeAll(keepingCapacity: true)
-        renamed.append(contentsOf: "exported_".utf8)
-        renamed.append(contentsOf: name)
-        return renamed.withUnsafeBytes { batch.store($0) }
     }
 
     /// The nearest `MetricKind`: gauge histograms are histograms (their `_gsum`/`_gcount` keep

@@ -39,8 +39,9 @@ struct PrometheusScraper {
     let authorization: String?
     let metricRelabel: RelabelProgram?
     private var staleness = PrometheusScrapeStaleness()
-    /// The last scrape's sample count, to size the next batch.
+    /// The last scrape's sample and label counts, to size the next batch.
     private var lastCount = 64
+    private var lastLabelCount = 256
 
     init(target: PrometheusScrapeTarget, url: String? = nil, timeout: Duration, honorLabels: Bool, bodySizeLimit: Int,
          sampleLimit: Int, authorization: String?, metricRelabel: RelabelProgram? = nil) {
@@ -65,6 +66,7 @@ struct PrometheusScraper {
             staleness.update(&fetched.writer, page: fetched.page)
         }
         lastCount = max(fetched.scraped, 64)
+        lastLabelCount = max(fetched.writer.batch.labels.count, 256)
         let seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
         let ok = fetched.failure == nil
         fetched.writer.appendScrapeSeries("up", ok ? 1 : 0)
@@ -93,11 +95,11 @@ struct PrometheusScraper {
     /// a box rather than returning it, so no finished task still holds the batch when it is
     /// changed next (which would copy it).
     private func fetchWithin(_ timeout: Duration, _ client: HTTPClient, timestamp: Int64) async -> Fetched {
-        let capacity = lastCount + 8
+        let capacity = lastCount + 8, labelCapacity = lastLabelCount + 64
         let box = NIOLockedValueBox<Fetched?>(nil)
         let finished = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                let fetched = await fetch(client, makeWriter(timestamp, capacity), capacity: capacity)
+                let fetched = await fetch(client, makeWriter(timestamp, capacity, labelCapacity), capacity: capacity)
                 box.withLockedValue { $0 = consume fetched }
                 return true
             }
@@ -110,12 +112,12 @@ struct PrometheusScraper {
             return first
         }
         if finished, let fetched = box.withLockedValue({ $0.take() }) { return fetched }
-        return Fetched(writer: makeWriter(timestamp, 8), failure: Failure(kind: "scrape", reason: "timed out after \(timeout.formatted)"))
+        return Fetched(writer: makeWriter(timestamp, 8, 64), failure: Failure(kind: "scrape", reason: "timed out after \(timeout.formatted)"))
     }
 
-    private func makeWriter(_ timestamp: Int64, _ capacity: Int) -> PrometheusScrapeWriter {
+    private func makeWriter(_ timestamp: Int64, _ capacity: Int, _ labelCapacity: Int) -> PrometheusScrapeWriter {
         PrometheusScrapeWriter(target: target, honorLabels: honorLabels, metricRelabel: metricRelabel, timestamp: timestamp,
-                               capacity: capacity)
+                               capacity: capacity, labelCapacity: labelCapacity)
     }
 
     /// Requests the page and parses it into `fetched.writer`.

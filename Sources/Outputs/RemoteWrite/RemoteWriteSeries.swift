@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Codecs
 import NIOCore
 import Pipeline
@@ -86,7 +83,7 @@ enum RemoteWriteSeries {
             labels.append(label)
             var at = labels.count - 1
             while at > 0 {
-                let order = compare(arena.bytes(labels[at - 1].name), name)
+                let order = ByteOrder.compare(arena.bytes(labels[at - 1].name), name)
                 if order < 0 { break }
                 if order == 0 {  // a repeated name: the later value wins
                     labels[at - 1] = label
@@ -105,10 +102,10 @@ enum RemoteWriteSeries {
     static func sameStoredLabels(_ a: Int, _ arenaA: Arena, _ b: Int, _ arenaB: Arena) -> Bool {
         let x = arenaA.labels(of: a), y = arenaB.labels(of: b)
         guard x.count == y.count,
-              compare(arenaA.bytes(arenaA.records[a].name), arenaB.bytes(arenaB.records[b].name)) == 0 else { return false }
+              ByteOrder.equal(arenaA.bytes(arenaA.records[a].name), arenaB.bytes(arenaB.records[b].name)) else { return false }
         for k in 0..<x.count {
-            guard compare(arenaA.bytes(x[k].name), arenaB.bytes(y[k].name)) == 0,
-                  compare(arenaA.bytes(x[k].value), arenaB.bytes(y[k].value)) == 0 else { return false }
+            guard ByteOrder.equal(arenaA.bytes(x[k].name), arenaB.bytes(y[k].name)),
+                  ByteOrder.equal(arenaA.bytes(x[k].value), arenaB.bytes(y[k].value)) else { return false }
         }
         return true
     }
@@ -117,8 +114,8 @@ enum RemoteWriteSeries {
     static func equal(_ a: [LabelRecord], _ arenaA: Arena, _ b: [LabelRecord], _ arenaB: Arena) -> Bool {
         guard a.count == b.count else { return false }
         for (x, y) in zip(a, b) {
-            guard compare(arenaA.bytes(x.name), arenaB.bytes(y.name)) == 0,
-                  compare(arenaA.bytes(x.value), arenaB.bytes(y.value)) == 0 else { return false }
+            guard ByteOrder.equal(arenaA.bytes(x.name), arenaB.bytes(y.name)),
+                  ByteOrder.equal(arenaA.bytes(x.value), arenaB.bytes(y.value)) else { return false }
         }
         return true
     }
@@ -154,23 +151,5 @@ enum RemoteWriteSeries {
     @inline(__always)
     private static func isNameLabel(_ bytes: UnsafeRawBufferPointer) -> Bool {
         bytes.count == 8 && UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self)) == nameWord
-    }
-
-    /// Bytewise order, shorter first on a common prefix (Go's string comparison).
-    @inline(__always)
-    static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
-        let n = min(a.count, b.count)
-        if n > 16 {
-            // Long values: memcmp wins. Label names are short and usually differ in the first byte.
-            let c = memcmp(a.baseAddress!, b.baseAddress!, n)
-            return c != 0 ? Int(c) : a.count - b.count
-        }
-        var i = 0
-        while i < n {
-            let x = a[i], y = b[i]
-            if x != y { return Int(x) - Int(y) }
-            i += 1
-        }
-        return a.count - b.count
     }
 }

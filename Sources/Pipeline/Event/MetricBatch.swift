@@ -58,13 +58,15 @@ public struct MetricBatch: Sendable {
     /// Labels of every sample; a sample's labels are contiguous.
     public private(set) var labels: [LabelRecord]
 
-    /// An empty batch with room for `capacity` samples.
-    public init(capacity: Int = 512) {
+    /// An empty batch with room for `capacity` samples and `labelCapacity` labels (default 3
+    /// per sample); a producer that knows better (the last scrape's count) saves the array
+    /// growing in doubling steps, which left up to half of it unused.
+    public init(capacity: Int = 512, labelCapacity: Int? = nil) {
         arena = ByteBufferAllocator().buffer(capacity: capacity * 64)
         records = []
         records.reserveCapacity(capacity)
         labels = []
-        labels.reserveCapacity(capacity * 3)
+        labels.reserveCapacity(labelCapacity ?? capacity * 3)
     }
 
     /// Number of samples.
@@ -91,7 +93,15 @@ public struct MetricBatch: Sendable {
 
     /// Appends a sample whose name and labels already sit in the arena.
     @discardableResult
-    public mutating func append(nameSpan: ByteSpan, labels newLabels: some Collection<LabelRecord>, value: Double,
+    public mutating func append(nameSpan: ByteSpan, labels newLabels: [LabelRecord], value: Double,
+                                timestamp: Int64, kind: MetricKind) -> Int {
+        append(nameSpan: nameSpan, labels: newLabels[...], value: value, timestamp: timestamp, kind: kind)
+    }
+
+    /// Appends a sample whose name and labels already sit in the arena. (A concrete slice, not
+    /// a generic collection: unspecialised across modules, that copied label by label.)
+    @discardableResult
+    public mutating func append(nameSpan: ByteSpan, labels newLabels: ArraySlice<LabelRecord>, value: Double,
                                 timestamp: Int64, kind: MetricKind) -> Int {
         BatchIdentity.willMutate(&identity)
         let start = Int32(labels.count)
@@ -99,6 +109,22 @@ public struct MetricBatch: Sendable {
         records.append(MetricRecord(name: nameSpan, labelStart: start, labelCount: Int32(newLabels.count),
                                     value: value, timestamp: timestamp, kind: kind))
         return records.count - 1
+    }
+
+    /// Gives sample `index` a new name and labels (spans in the arena): written over its old
+    /// labels when they fit (a sample's labels are its own), else appended. So a transform that
+    /// rewrites every series leaves no dead label rows behind.
+    public mutating func replaceSeries(_ index: Int, nameSpan: ByteSpan, labels newLabels: ArraySlice<LabelRecord>) {
+        BatchIdentity.willMutate(&identity)
+        let start = Int(records[index].labelStart)
+        if newLabels.count <= Int(records[index].labelCount) {
+            labels.replaceSubrange(start..<(start + newLabels.count), with: newLabels)
+        } else {
+            records[index].labelStart = Int32(labels.count)
+            labels.append(contentsOf: newLabels)
+        }
+        records[index].labelCount = Int32(newLabels.count)
+        records[index].name = nameSpan
     }
 
     /// Copies bytes into the arena.

@@ -2,13 +2,14 @@ import Atomics
 import Pipeline
 import Relabeling
 
-/// Runs `relabel` over metric batches in place: each series' result is appended to the same
-/// batch by the shared `MetricRelabeler` (labels gathered once, rules applied, only the bytes
-/// the rules wrote copied; unchanged names and values keep pointing at their original bytes),
-/// and the original rows are then dropped.
+/// Runs `relabel` over metric batches in place: each series' result replaces its row (the
+/// shared `MetricRelabeler` gathers the labels once, applies the rules and copies only the
+/// bytes the rules wrote; unchanged names and values keep pointing at their original bytes),
+/// and the rows the rules drop are removed.
 struct RelabelTransform: TransformStage {
     let dropped: ManagedAtomic<Int>
     private var relabeler: MetricRelabeler
+    private var kept: [Bool] = []
 
     init(program: RelabelProgram, dropped: ManagedAtomic<Int>) {
         relabeler = MetricRelabeler(program: program)
@@ -18,16 +19,18 @@ struct RelabelTransform: TransformStage {
     mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput) {
         var batch = batch
         guard var metrics = batch.takeMetrics() else { return output.emit(batch) }
-        let count = metrics.count
-        var kept = 0
+        kept.removeAll(keepingCapacity: true)
+        var dropCount = 0
         relabeler.begin(&metrics)
-        for i in 0..<count where relabeler.relabel(name: metrics.records[i].name, labels: metrics.labels(of: i), of: metrics) {
-            let record = metrics.records[i]
-            relabeler.appendResult(value: record.value, timestamp: record.timestamp, kind: record.kind, to: &metrics)
-            kept += 1
+        for i in 0..<metrics.count {
+            let keep = relabeler.relabel(name: metrics.records[i].name, labels: metrics.labels(of: i), of: metrics)
+            if keep { relabeler.replaceWithResult(i, in: &metrics) } else { dropCount += 1 }
+            kept.append(keep)
         }
-        if count - kept > 0 { dropped.wrappingIncrement(by: count - kept, ordering: .relaxed) }
-        metrics.retain { $0 >= count }
+        if dropCount > 0 {
+            dropped.wrappingIncrement(by: dropCount, ordering: .relaxed)
+            metrics.retain { kept[$0] }
+        }
         output.emit(.metrics(metrics))
     }
 }

@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Byte-string comparisons for label names and values, through raw pointers (the generic
+/// `elementsEqual` and `lexicographicallyPrecedes` on buffer slices cost several times more).
+package enum ByteOrder {
+    /// Bytewise order, shorter first on a common prefix (Go's string comparison, which
+    /// Prometheus sorts labels by): negative, zero or positive.
+    @inline(__always)
+    package static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let n = min(a.count, b.count)
+        if n > 16 {
+            // Long values: memcmp wins. Label names are short and usually differ in the first byte.
+            let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+            return c != 0 ? Int(c) : a.count - b.count
+        }
+        var i = 0
+        while i < n {
+            let x = a.load(fromByteOffset: i, as: UInt8.self), y = b.load(fromByteOffset: i, as: UInt8.self)
+            if x != y { return Int(x) - Int(y) }
+            i += 1
+        }
+        return a.count - b.count
+    }
+
+    /// True when `a` and `b` hold the same bytes.
+    @inline(__always)
+    package static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
+}
