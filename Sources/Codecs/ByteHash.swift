@@ -3,7 +3,7 @@
 /// stale tracking use.
 package enum ByteHash {
     /// A hash of `bytes`, eight bytes at a time.
-    @inline(__always)
+    @inlinable
     package static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
         var h = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
         var i = 0
@@ -29,7 +29,7 @@ package enum ByteHash {
     }
 
     /// The splitmix64 finaliser: spreads every input bit over the output.
-    @inline(__always)
+    @inlinable
     package static func mix(_ x: UInt64) -> UInt64 {
         var z = x &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -39,13 +39,13 @@ package enum ByteHash {
 
     /// A series' hash starts as its name's; the hash of each label is added to it (wrapping),
     /// so the order labels come in does not change the result.
-    @inline(__always)
+    @inlinable
     package static func seriesName(_ name: UnsafeRawBufferPointer) -> UInt64 {
         mix(hash(name, seed: 0x6E61_6D65))
     }
 
     /// What label `name`=`value` adds to its series' hash.
-    @inline(__always)
+    @inlinable
     package static func seriesLabel(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> UInt64 {
         mix(hash(value, seed: hash(name, seed: 0x6C61_6265_6C)))
     }

@@ -7,7 +7,7 @@ import Glibc
 package enum ByteOrder {
     /// Bytewise order, shorter first on a common prefix (Go's string comparison, which
     /// Prometheus sorts labels by): negative, zero or positive.
-    @inline(__always)
+    @inlinable
     package static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
         let n = min(a.count, b.count)
         if n > 16 {
@@ -25,7 +25,7 @@ package enum ByteOrder {
     }
 
     /// True when `a` and `b` hold the same bytes.
-    @inline(__always)
+    @inlinable
     package static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }

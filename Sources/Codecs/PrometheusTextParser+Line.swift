@@ -20,7 +20,7 @@ extension PrometheusTextParser {
                 return "unknown metric type \"\(String(decoding: word, as: UTF8.self))\""
             }
             setFamily(name, type)
-        } else if !name.elementsEqual(familyName) {
+        } else if !familyName.withUnsafeBytes({ ByteOrder.equal(name, $0) }) {
             setFamily(name, format.defaultType)
         }
         return nil
@@ -83,7 +83,8 @@ extension PrometheusTextParser {
             while i < n, PrometheusText.isNameByte(b[i], allowColon: false) { i += 1 }
             guard i > nameStart, b[nameStart] &- UInt8(ascii: "0") >= 10 else { return "invalid label name" }
             let name = nameStart..<i
-            if labels.contains(where: { b[$0.name].elementsEqual(b[name]) }) {
+            let nameBytes = UnsafeRawBufferPointer(rebasing: b[name])
+            if labels.contains(where: { ByteOrder.equal(UnsafeRawBufferPointer(rebasing: b[$0.name]), nameBytes) }) {
                 return "duplicate label \(String(decoding: b[name], as: UTF8.self))"
             }
             Self.skipBlanks(b, &i)
@@ -127,11 +128,12 @@ extension PrometheusTextParser {
     /// it plus one of the type's suffixes (`_bucket`, `_total`, …), else untyped/unknown.
     private func type(of name: UnsafeRawBufferPointer) -> PrometheusMetricType {
         guard !familyName.isEmpty, name.count >= familyName.count,
-              name.prefix(familyName.count).elementsEqual(familyName) else { return format.defaultType }
+              familyName.withUnsafeBytes({ ByteOrder.equal(UnsafeRawBufferPointer(rebasing: name[..<$0.count]), $0) })
+        else { return format.defaultType }
         let rest = UnsafeRawBufferPointer(rebasing: name[familyName.count...])
         if rest.isEmpty { return familyType }
-        for suffix in familyType.sampleSuffixes where rest.elementsEqual(
-            UnsafeRawBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)) {
+        for suffix in familyType.sampleSuffixes where ByteOrder.equal(
+            rest, UnsafeRawBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)) {
             return familyType
         }
         return format.defaultType

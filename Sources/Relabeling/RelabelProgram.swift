@@ -21,6 +21,8 @@ package final class RelabelProgram: @unchecked Sendable {
         let targetName: [UInt8]
         let replacement: RelabelTemplate
         let modulus: UInt64
+        /// Recent results of a `replace` rule.
+        let memo: RelabelReplaceMemo?
 
         init(_ rule: RelabelRuleConfig, regex: RelabelRegex) {
             action = rule.action
@@ -31,12 +33,15 @@ package final class RelabelProgram: @unchecked Sendable {
             targetName = Array(rule.targetLabel.utf8)
             replacement = RelabelTemplate(rule.replacement, regex: regex)
             modulus = rule.modulus
+            memo = rule.action == .replace ? RelabelReplaceMemo() : nil
         }
     }
 
     let rules: [Rule]
     /// The source values joined by the separator: what a rule's regex is matched against.
     private var joined: [UInt8] = []
+    /// The source value a `replace` result is remembered under.
+    private var key: [UInt8] = []
     /// A label name or value being built.
     private var name: [UInt8] = []
     private var value: [UInt8] = []
@@ -62,8 +67,8 @@ package final class RelabelProgram: @unchecked Sendable {
     private func apply(_ rule: Rule, _ labels: inout RelabelLabelSet) -> Bool {
         join(rule, labels)
         switch rule.action {
-        case .keep: return matchJoined(rule.regex)
-        case .drop: return !matchJoined(rule.regex)
+        case .keep: return matchJoined(rule.regex, groups: false)
+        case .drop: return !matchJoined(rule.regex, groups: false)
         case .keepequal: return targetEqualsJoined(rule, labels)
         case .dropequal: return !targetEqualsJoined(rule, labels)
         case .replace: replace(rule, &labels)
@@ -76,8 +81,12 @@ package final class RelabelProgram: @unchecked Sendable {
             Self.appendDecimal(Self.hash(joined) % rule.modulus, to: &value)
             setTarget(rule, &labels)
         case .labelmap: labelmap(rule, &labels)
-        case .labeldrop: labels.removeLabels { rule.regex.matches($0) }
-        case .labelkeep: labels.removeLabels { !rule.regex.matches($0) }
+        case .labeldrop:
+            let regex = rule.regex
+            labels.removeLabels { regex.isMatch($0) }
+        case .labelkeep:
+            let regex = rule.regex
+            labels.removeLabels { !regex.isMatch($0) }
         }
         return true
     }
@@ -95,8 +104,8 @@ package final class RelabelProgram: @unchecked Sendable {
     /// Matches `joined`. A value that is not valid UTF-8 (PCRE2 matches nothing across an
     /// invalid sequence) is matched again as Go's regexp reads it: invalid bytes as U+FFFD,
     /// which `joined` then holds for the replacement. Valid values never pay for this.
-    private func matchJoined(_ regex: RelabelRegex) -> Bool {
-        if regex.matches(joined) { return true }
+    private func matchJoined(_ regex: RelabelRegex, groups: Bool = true) -> Bool {
+        if joined.withUnsafeBytes({ groups ? regex.matches($0) : regex.isMatch($0) }) { return true }
         guard !joined.allSatisfy({ $0 < 0x80 }), String(validating: joined, as: UTF8.self) == nil else { return false }
         joined = Array(String(decoding: joined, as: UTF8.self).utf8)
         return regex.matches(joined)
@@ -109,23 +118,39 @@ package final class RelabelProgram: @unchecked Sendable {
 
     /// `replace`: on a match, writes the expanded replacement to the expanded target label
     /// (deleting it when empty); a target that expands to no valid label name does nothing.
+    /// Results are remembered per source value (`RelabelReplaceMemo`).
     private func replace(_ rule: Rule, _ labels: inout RelabelLabelSet) {
-        guard matchJoined(rule.regex) else { return }
+        guard let memo = rule.memo else { preconditionFailure("BUG: replace rule without its memo") }
+        if let slot = memo.lookup(joined) {
+            let hit = memo.result(slot)
+            if hit.applies { set(hit.name, hit.value, &labels) }
+            return
+        }
+        key.removeAll(keepingCapacity: true)
+        key.append(contentsOf: joined)
         name.removeAll(keepingCapacity: true)
         value.removeAll(keepingCapacity: true)
-        joined.withUnsafeBytes { subject in
-            rule.target.expand(rule.regex, subject: subject, into: &name)
-            rule.replacement.expand(rule.regex, subject: subject, into: &value)
+        var applies = false
+        if matchJoined(rule.regex) {
+            joined.withUnsafeBytes { subject in
+                rule.target.expand(rule.regex, subject: subject, into: &name)
+                rule.replacement.expand(rule.regex, subject: subject, into: &value)
+            }
+            applies = Self.isLabelName(name)
         }
-        guard Self.isLabelName(name) else { return }
+        memo.store(key, applies: applies, name: name, value: value)
+        if applies { set(name, value, &labels) }
+    }
+
+    /// Sets label `name` to `value`.
+    private func set(_ name: [UInt8], _ value: [UInt8], _ labels: inout RelabelLabelSet) {
         let span = value.withUnsafeBytes { labels.store($0) }
         name.withUnsafeBytes { labels.set($0, span) }
     }
 
     /// Sets the rule's (literal) target label to `value`.
     private func setTarget(_ rule: Rule, _ labels: inout RelabelLabelSet) {
-        let span = value.withUnsafeBytes { labels.store($0) }
-        rule.targetName.withUnsafeBytes { labels.set($0, span) }
+        set(rule.targetName, value, &labels)
     }
 
     /// `labelmap`: every label whose name matches is copied to the name the replacement

@@ -18,6 +18,8 @@ struct PrometheusScrapeLabelNames {
         var exported: Int?
         fileprivate var start: Int
         fileprivate var count: Int
+        /// The first 16 bytes, zero-padded: most names are shorter, and compare in two words.
+        fileprivate var head: (UInt64, UInt64)
     }
 
     private(set) var names: [Name] = []
@@ -54,9 +56,21 @@ struct PrometheusScrapeLabelNames {
     @inline(__always)
     private func matches(_ index: Int, _ name: UnsafeRawBufferPointer) -> Bool {
         let entry = names[index]
-        return entry.count == name.count && bytes.withUnsafeBytes {
+        guard entry.count == name.count, entry.head == Self.head(name) else { return false }
+        return entry.count <= 16 || bytes.withUnsafeBytes {
             ByteOrder.equal(UnsafeRawBufferPointer(rebasing: $0[entry.start..<(entry.start + entry.count)]), name)
         }
+    }
+
+    /// The first 16 bytes of `name` as two little-endian words, zero-padded.
+    @inline(__always)
+    private static func head(_ name: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        if name.count >= 16 {
+            return (name.loadUnaligned(fromByteOffset: 0, as: UInt64.self), name.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        }
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: name) }
+        return words
     }
 
     private mutating func add(_ name: UnsafeRawBufferPointer, to batch: inout MetricBatch) -> Int {
@@ -66,7 +80,7 @@ struct PrometheusScrapeLabelNames {
 
     /// Appends a name and ranks all of them again (a new name is rare: a few per scrape).
     private mutating func append(_ name: UnsafeRawBufferPointer, span: ByteSpan) {
-        names.append(Name(span: span, start: bytes.count, count: name.count))
+        names.append(Name(span: span, start: bytes.count, count: name.count, head: Self.head(name)))
         bytes.append(contentsOf: name)
         let order = bytes.withUnsafeBytes { raw in
             names.indices.sorted { a, b in
