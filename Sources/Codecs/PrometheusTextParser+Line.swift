@@ -93,9 +93,8 @@ extension PrometheusTextParser {
             Self.skipBlanks(b, &i)
             guard i < n, b[i] == UInt8(ascii: "\"") else { return "expected \" to open a label value" }
             i += 1
-            let valueStart = scratch.count
-            guard unescape(b, &i) else { return "unterminated label value" }
-            labels.append(LabelRange(name: name, value: valueStart..<scratch.count))
+            guard let value = labelValue(b, &i) else { return "unterminated label value" }
+            labels.append(LabelRange(name: name, value: value.range, unescaped: value.unescaped))
             Self.skipBlanks(b, &i)
             guard i < n else { return "unterminated label set" }
             if b[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -104,16 +103,39 @@ extension PrometheusTextParser {
         }
     }
 
-    /// Copies a label value up to its closing quote into `scratch`; false when the line ends first.
-    private mutating func unescape(_ b: UnsafeRawBufferPointer, _ i: inout Int) -> Bool {
+    /// The label value from `i` (after its opening quote) to its closing quote, `i` left after
+    /// the quote: a range of the line when it has no escape, else its unescaped bytes' range in
+    /// `scratch`; nil when the line ends first.
+    private mutating func labelValue(_ b: UnsafeRawBufferPointer, _ i: inout Int) -> (range: Range<Int>, unescaped: Bool)? {
+        let start = i
         while i < b.count {
             let c = b[i]
-            if c == UInt8(ascii: "\"") { i += 1; return true }
+            if c == UInt8(ascii: "\\") { return unescape(b, from: start, &i) }
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                return (start..<(i - 1), false)
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Copies the value from `start` into `scratch`, unescaping `\\`, `\"` and `\n` (others are
+    /// kept as written, as Prometheus does); `i` is at the first backslash.
+    private mutating func unescape(_ b: UnsafeRawBufferPointer, from start: Int, _ i: inout Int) -> (range: Range<Int>, unescaped: Bool)? {
+        let valueStart = scratch.count
+        scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[start..<i]))
+        while i < b.count {
+            let c = b[i]
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                return (valueStart..<scratch.count, true)
+            }
             if c == UInt8(ascii: "\\"), i + 1 < b.count {
                 switch b[i + 1] {
                 case UInt8(ascii: "n"): scratch.append(UInt8(ascii: "\n"))
                 case UInt8(ascii: "\\"), UInt8(ascii: "\""): scratch.append(b[i + 1])
-                default: scratch.append(c); scratch.append(b[i + 1]) // kept as written, as Prometheus does
+                default: scratch.append(c); scratch.append(b[i + 1])
                 }
                 i += 2
                 continue
@@ -121,7 +143,7 @@ extension PrometheusTextParser {
             scratch.append(c)
             i += 1
         }
-        return false
+        return nil
     }
 
     /// The family type of sample `name`: the current family's when the name is the family name or

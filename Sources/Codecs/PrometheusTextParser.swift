@@ -17,7 +17,9 @@ public struct PrometheusTextParser {
     /// A label's name (in the line) and unescaped value (in the scratch buffer).
     struct LabelRange {
         var name: Range<Int>
+        /// In the line's bytes, or in `scratch` when `unescaped` (the value had escapes).
         var value: Range<Int>
+        var unescaped: Bool
     }
 
     /// The body's format.

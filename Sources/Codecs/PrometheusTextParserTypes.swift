@@ -82,7 +82,8 @@ public struct PrometheusSample {
 
     /// The unescaped value of label `index`.
     public func labelValue(_ index: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: scratch[labelRanges[index].value])
+        let range = labelRanges[index]
+        return UnsafeRawBufferPointer(rebasing: range.unescaped ? scratch[range.value] : lineBytes[range.value])
     }
 
     /// The hash of the series (`ByteHash.seriesName`, plus `ByteHash.seriesLabel` of each

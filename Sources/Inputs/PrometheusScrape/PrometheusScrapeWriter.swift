@@ -26,8 +26,11 @@ struct PrometheusScrapeWriter: Sendable {
     let timestamp: Int64
     private var names = PrometheusScrapeLabelNames()
     private var overridden: [Bool]
-    /// A sample's labels before sorting, with the index of their name in `names`.
+    /// A sample's labels before sorting, with the index of their name in `names`; the values
+    /// of exposed labels are offsets into `values` until they are stored.
     private var pending: [(name: Int, label: LabelRecord)] = []
+    /// The exposed label values of a sample, stored in the batch in one write.
+    private var values: [UInt8] = []
     private var scratch: [LabelRecord] = []
     /// The last metric name stored, its bytes and span.
     private var lastName: [UInt8] = []
@@ -70,6 +73,7 @@ struct PrometheusScrapeWriter: Sendable {
     @discardableResult
     private mutating func write(_ sample: PrometheusSample, value: Double, timestamp: Int64) -> Bool {
         pending.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
         for t in overridden.indices { overridden[t] = false }
         for i in 0..<sample.labelCount {
             let value = sample.labelValue(i)
@@ -82,8 +86,11 @@ struct PrometheusScrapeWriter: Sendable {
                     name = names.exported(name, in: &batch)
                 }
             }
-            pending.append((name, LabelRecord(name: names.names[name].span, value: batch.store(value))))
+            pending.append((name, LabelRecord(name: names.names[name].span, value: ByteSpan(offset: values.count, length: value.count))))
+            values.append(contentsOf: value)
         }
+        let stored = values.withUnsafeBytes { batch.store($0) }
+        for i in pending.indices { pending[i].label.value.offset += stored.offset }
         for t in targetSpans.indices where !overridden[t] { pending.append((targetNames[t], targetSpans[t])) }
         sortPending()
         let name = storeName(sample.name), kind = Self.kind(sample.type)
