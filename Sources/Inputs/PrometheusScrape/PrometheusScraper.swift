@@ -78,28 +78,16 @@ struct PrometheusScraper {
         return (fetched.writer.batch, report)
     }
 
-    /// What a fetch got so far.
-    private struct Fetched: Sendable {
-        var writer: PrometheusScrapeWriter
-        /// The page and its tracked series, for the next scrape's stale markers.
-        var page = PrometheusScrapeStaleness.Page()
-        var scraped = 0
-        var bytes = 0
-        var malformed = 0
-        var firstMalformed: String?
-        var failure: Failure?
-    }
-
     /// Fetches in a child task raced against `timeout`: the client's deadline does not cover a body
     /// that stalls, and the timeout must (cancelling the request). The child leaves its result in
     /// a box rather than returning it, so no finished task still holds the batch when it is
     /// changed next (which would copy it).
-    private func fetchWithin(_ timeout: Duration, _ client: HTTPClient, timestamp: Int64) async -> Fetched {
+    private func fetchWithin(_ timeout: Duration, _ client: HTTPClient, timestamp: Int64) async -> PrometheusScrapeFetch {
         let capacity = lastCount + 8, labelCapacity = lastLabelCount + 64
-        let box = NIOLockedValueBox<Fetched?>(nil)
+        let box = NIOLockedValueBox<PrometheusScrapeFetch?>(nil)
         let finished = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                let fetched = await fetch(client, makeWriter(timestamp, capacity, labelCapacity), capacity: capacity)
+                let fetched = await fetch(client, timestamp: timestamp, capacity: capacity, labelCapacity: labelCapacity)
                 box.withLockedValue { $0 = consume fetched }
                 return true
             }
@@ -112,7 +100,7 @@ struct PrometheusScraper {
             return first
         }
         if finished, let fetched = box.withLockedValue({ $0.take() }) { return fetched }
-        return Fetched(writer: makeWriter(timestamp, 8, 64), failure: Failure(kind: "scrape", reason: "timed out after \(timeout.formatted)"))
+        return PrometheusScrapeFetch(writer: makeWriter(timestamp, 8, 64), failure: Failure(kind: "scrape", reason: "timed out after \(timeout.formatted)"))
     }
 
     private func makeWriter(_ timestamp: Int64, _ capacity: Int, _ labelCapacity: Int) -> PrometheusScrapeWriter {
@@ -120,58 +108,32 @@ struct PrometheusScraper {
                                capacity: capacity, labelCapacity: labelCapacity)
     }
 
-    /// Requests the page and parses it into `fetched.writer`.
-    private func fetch(_ client: HTTPClient, _ writer: consuming PrometheusScrapeWriter, capacity: Int) async -> Fetched {
-        var fetched = Fetched(writer: writer)
-        fetched.page.hashes.reserveCapacity(capacity)
+    /// Requests the page; a `PrometheusScrapeReceiver` parses it into `writer` as it arrives.
+    private func fetch(_ client: HTTPClient, timestamp: Int64, capacity: Int, labelCapacity: Int) async -> PrometheusScrapeFetch {
+        let receiver = PrometheusScrapeReceiver(writer: makeWriter(timestamp, capacity, labelCapacity), sampleLimit: sampleLimit, bodySizeLimit: bodySizeLimit,
+                                                capacity: capacity)
+        var failure: Failure?
         do {
-            try await fetch(client, &fetched)
+            var request = try HTTPClient.Request(url: url)
+            request.headers.add(name: "Accept", value: Self.accept)
+            request.headers.add(name: "Accept-Encoding", value: "gzip")
+            request.headers.add(name: "User-Agent", value: "pipectl")
+            if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+            request.headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: "\(Double(timeout.nanoseconds) / 1e9)")
+            let task = client.execute(request: request, delegate: receiver, deadline: .now() + .nanoseconds(timeout.nanoseconds))
+            try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
         } catch let error as Failure {
-            fetched.failure = error
+            failure = error
         } catch {
-            fetched.failure = Failure(kind: "scrape", reason: Self.describe(error))
+            failure = Failure(kind: "scrape", reason: Self.describe(error))
         }
+        var fetched = receiver.take() ?? PrometheusScrapeFetch(writer: makeWriter(timestamp, 8, 64))
+        fetched.failure = failure
         return fetched
-    }
-
-    private func fetch(_ client: HTTPClient, _ fetched: inout Fetched) async throws {
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "Accept", value: Self.accept)
-        request.headers.add(name: "Accept-Encoding", value: "gzip")
-        request.headers.add(name: "User-Agent", value: "pipectl")
-        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
-        request.headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: "\(Double(timeout.nanoseconds) / 1e9)")
-        let response = try await client.execute(request, deadline: .now() + .nanoseconds(timeout.nanoseconds))
-        guard response.status == .ok else { throw Failure(kind: "scrape", reason: "HTTP \(response.status.code)") }
-        let contentType = response.headers.first(name: "Content-Type") ?? ""
-        fetched.page.format = contentType.hasPrefix("application/openmetrics-text") ? .openMetrics : .prometheus004
-        var parser = PrometheusTextParser(format: fetched.page.format)
-        func handle(_ event: PrometheusTextEvent) {
-            switch event {
-            case .sample(let sample):
-                fetched.scraped += 1
-                // As Prometheus, `sample_limit` counts the samples `metric_relabel` keeps.
-                guard sampleLimit == 0 || fetched.writer.sampleCount <= sampleLimit else { return }
-                // As Prometheus, a series is marked stale when gone if it was kept and had no timestamp.
-                if fetched.writer.append(sample), sample.timestamp == nil { fetched.page.hashes.append(sample.seriesHash) }
-            case .malformed(let line, let reason):
-                fetched.malformed += 1
-                if fetched.firstMalformed == nil { fetched.firstMalformed = "line \(line): \(reason)" }
-            }
-        }
-        for try await chunk in response.body {
-            fetched.bytes += chunk.readableBytes
-            if bodySizeLimit > 0, fetched.bytes > bodySizeLimit {
-                throw Failure(kind: "body_size_limit", reason: "body over body_size_limit (\(bodySizeLimit) bytes)")
-            }
-            chunk.withUnsafeReadableBytes { parser.feed($0, handle) }
-            fetched.page.body.append(chunk)
-            if sampleLimit > 0, fetched.writer.sampleCount > sampleLimit { break }
-        }
-        parser.finish(handle)
-        if sampleLimit > 0, fetched.writer.sampleCount > sampleLimit {
-            throw Failure(kind: "sample_limit", reason: "over sample_limit (\(sampleLimit)) samples")
-        }
     }
 
     /// A short reason: `connection refused`, `timed out`, `TLS handshake failed: …`, the client's error.
