@@ -51,6 +51,13 @@ struct RelabelLabelSet: @unchecked Sendable {
 
     /// Sorts the original labels by name; of a name given twice, the last value is kept.
     mutating func sortOriginals() {
+        // Usually sorted already (a scrape's labels are, and a relabel result is): one pass tells.
+        var next = 1
+        while next < labels.count, precedes(labels[next - 1].name, labels[next].name) { next += 1 }
+        if next >= labels.count {
+            baseCount = labels.count
+            return
+        }
         var sorted = labels
         labels = []
         sortByName(&sorted)
