@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A streaming parser of the Prometheus text exposition format 0.0.4 and OpenMetrics 1.0.
 ///
 ///     # HELP http_requests_total Requests.            ← skipped (name checked)
@@ -56,10 +60,11 @@ public struct PrometheusTextParser {
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ emit: (PrometheusTextEvent) -> Void) {
         var start = 0
         while start < chunk.count {
-            guard let lf = chunk[start...].firstIndex(of: UInt8(ascii: "\n")) else {
+            guard let found = memchr(chunk.baseAddress! + start, Int32(UInt8(ascii: "\n")), chunk.count - start) else {
                 carry(UnsafeRawBufferPointer(rebasing: chunk[start...]))
                 return
             }
+            let lf = UnsafeRawPointer(found) - chunk.baseAddress!
             lineNumber += 1
             if skippingLongLine {
                 skippingLongLine = false

@@ -14,6 +14,7 @@ import Pipeline
 package struct MetricRelabeler: Sendable {
     package let program: RelabelProgram
     private var labelSet = RelabelLabelSet()
+    private var workspace = RelabelWorkspace()
     private var result: [LabelRecord] = []
     private var resultName = ByteSpan(offset: 0, length: 0)
     /// The span of `__name__` in the current batch; nil before `begin`.
@@ -38,7 +39,7 @@ package struct MetricRelabeler: Sendable {
             labelSet.addOriginal(name: nameLabel, value: name)
             for label in labels { labelSet.addOriginal(name: label.name, value: label.value) }
             labelSet.sortOriginals()
-            guard program.apply(&labelSet), let name = labelSet.result(into: &result) else { return false }
+            guard program.apply(&labelSet, &workspace), let name = labelSet.result(into: &result) else { return false }
             resultName = name
             return true
         }

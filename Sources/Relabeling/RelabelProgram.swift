@@ -6,8 +6,9 @@ import Pipeline
 /// as Prometheus' `relabel.ProcessBuilder` runs them. Shared by the `relabel` transform and
 /// `prometheus_scrape`'s `metric_relabel` (through `MetricRelabeler`).
 ///
-/// Holds scratch buffers and PCRE2 match data reused for every series, so applying the rules
-/// allocates nothing in steady state; one program belongs to one stage's thread.
+/// Holds PCRE2 match data reused for every series; the other scratch space is the caller's
+/// `RelabelWorkspace`, so applying the rules allocates nothing in steady state. One program
+/// belongs to one stage's thread.
 package final class RelabelProgram: @unchecked Sendable {
     /// One rule with its regex compiled and its templates parsed. (A class: the struct was
     /// copied for every series, retaining each of its arrays.)
@@ -21,8 +22,6 @@ package final class RelabelProgram: @unchecked Sendable {
         let targetName: [UInt8]
         let replacement: RelabelTemplate
         let modulus: UInt64
-        /// Recent results of a `replace` rule.
-        let memo: RelabelReplaceMemo?
 
         init(_ rule: RelabelRuleConfig, regex: RelabelRegex) {
             action = rule.action
@@ -33,20 +32,10 @@ package final class RelabelProgram: @unchecked Sendable {
             targetName = Array(rule.targetLabel.utf8)
             replacement = RelabelTemplate(rule.replacement, regex: regex)
             modulus = rule.modulus
-            memo = rule.action == .replace ? RelabelReplaceMemo() : nil
         }
     }
 
     let rules: [Rule]
-    /// The source values joined by the separator: what a rule's regex is matched against.
-    private var joined: [UInt8] = []
-    /// The source value a `replace` result is remembered under.
-    private var key: [UInt8] = []
-    /// A label name or value being built.
-    private var name: [UInt8] = []
-    private var value: [UInt8] = []
-    /// The labels `labelmap` visits, taken before it sets any.
-    private var snapshot: [LabelRecord] = []
 
     /// Compiles `rules` (validated already; a regex that does not compile throws).
     package init(_ rules: [RelabelRuleConfig]) throws(RelabelRegex.CompileError) {
@@ -59,28 +48,30 @@ package final class RelabelProgram: @unchecked Sendable {
     }
 
     /// Applies every rule to `labels`; false when a rule drops the series.
-    func apply(_ labels: inout RelabelLabelSet) -> Bool {
-        for rule in rules where !apply(rule, &labels) { return false }
+    func apply(_ labels: inout RelabelLabelSet, _ work: inout RelabelWorkspace) -> Bool {
+        if work.memos.count != rules.count { work.memos = rules.map { $0.action == .replace ? RelabelReplaceMemo() : nil } }
+        for index in rules.indices where !apply(index, &labels, &work) { return false }
         return true
     }
 
-    private func apply(_ rule: Rule, _ labels: inout RelabelLabelSet) -> Bool {
-        join(rule, labels)
+    private func apply(_ index: Int, _ labels: inout RelabelLabelSet, _ work: inout RelabelWorkspace) -> Bool {
+        let rule = rules[index]
+        join(rule, labels, &work.joined)
         switch rule.action {
-        case .keep: return matchJoined(rule.regex, groups: false)
-        case .drop: return !matchJoined(rule.regex, groups: false)
-        case .keepequal: return targetEqualsJoined(rule, labels)
-        case .dropequal: return !targetEqualsJoined(rule, labels)
-        case .replace: replace(rule, &labels)
+        case .keep: return matchJoined(rule.regex, &work.joined, groups: false)
+        case .drop: return !matchJoined(rule.regex, &work.joined, groups: false)
+        case .keepequal: return targetEqualsJoined(rule, labels, work.joined)
+        case .dropequal: return !targetEqualsJoined(rule, labels, work.joined)
+        case .replace: replace(index, &labels, &work)
         case .lowercase, .uppercase:
-            value.removeAll(keepingCapacity: true)
-            RelabelCaseMapping.map(joined, upper: rule.action == .uppercase, into: &value)
-            setTarget(rule, &labels)
+            work.value.removeAll(keepingCapacity: true)
+            RelabelCaseMapping.map(work.joined, upper: rule.action == .uppercase, into: &work.value)
+            set(rule.targetName, work.value, &labels)
         case .hashmod:
-            value.removeAll(keepingCapacity: true)
-            Self.appendDecimal(Self.hash(joined) % rule.modulus, to: &value)
-            setTarget(rule, &labels)
-        case .labelmap: labelmap(rule, &labels)
+            work.value.removeAll(keepingCapacity: true)
+            Self.appendDecimal(Self.hash(work.joined) % rule.modulus, to: &work.value)
+            set(rule.targetName, work.value, &labels)
+        case .labelmap: labelmap(rule, &labels, &work)
         case .labeldrop:
             let regex = rule.regex
             labels.removeLabels { regex.isMatch($0) }
@@ -92,7 +83,7 @@ package final class RelabelProgram: @unchecked Sendable {
     }
 
     /// Fills `joined` with the source labels' values (a missing label reads as empty).
-    private func join(_ rule: Rule, _ labels: RelabelLabelSet) {
+    private func join(_ rule: Rule, _ labels: RelabelLabelSet, _ joined: inout [UInt8]) {
         joined.removeAll(keepingCapacity: true)
         for (i, source) in rule.sourceLabels.enumerated() {
             if i > 0 { joined.append(contentsOf: rule.separator) }
@@ -104,42 +95,42 @@ package final class RelabelProgram: @unchecked Sendable {
     /// Matches `joined`. A value that is not valid UTF-8 (PCRE2 matches nothing across an
     /// invalid sequence) is matched again as Go's regexp reads it: invalid bytes as U+FFFD,
     /// which `joined` then holds for the replacement. Valid values never pay for this.
-    private func matchJoined(_ regex: RelabelRegex, groups: Bool = true) -> Bool {
+    private func matchJoined(_ regex: RelabelRegex, _ joined: inout [UInt8], groups: Bool = true) -> Bool {
         if joined.withUnsafeBytes({ groups ? regex.matches($0) : regex.isMatch($0) }) { return true }
         guard !joined.allSatisfy({ $0 < 0x80 }), String(validating: joined, as: UTF8.self) == nil else { return false }
         joined = Array(String(decoding: joined, as: UTF8.self).utf8)
         return regex.matches(joined)
     }
 
-    private func targetEqualsJoined(_ rule: Rule, _ labels: RelabelLabelSet) -> Bool {
+    private func targetEqualsJoined(_ rule: Rule, _ labels: RelabelLabelSet, _ joined: [UInt8]) -> Bool {
         guard let span = rule.targetName.withUnsafeBytes({ labels.value(of: $0) }) else { return joined.isEmpty }
-        return labels.withBytes(span) { $0.elementsEqual(joined) }
+        return labels.withBytes(span) { value in joined.withUnsafeBytes { ByteOrder.equal(value, $0) } }
     }
 
     /// `replace`: on a match, writes the expanded replacement to the expanded target label
     /// (deleting it when empty); a target that expands to no valid label name does nothing.
     /// Results are remembered per source value (`RelabelReplaceMemo`).
-    private func replace(_ rule: Rule, _ labels: inout RelabelLabelSet) {
-        guard let memo = rule.memo else { preconditionFailure("BUG: replace rule without its memo") }
-        if let slot = memo.lookup(joined) {
-            let hit = memo.result(slot)
-            if hit.applies { set(hit.name, hit.value, &labels) }
+    private func replace(_ index: Int, _ labels: inout RelabelLabelSet, _ work: inout RelabelWorkspace) {
+        if let slot = work.memos[index]?.lookup(work.joined) {
+            if let (name, value) = work.memos[index]?.result(slot) { set(name, value, &labels) }
             return
         }
-        key.removeAll(keepingCapacity: true)
-        key.append(contentsOf: joined)
-        name.removeAll(keepingCapacity: true)
-        value.removeAll(keepingCapacity: true)
+        let rule = rules[index]
+        work.key.removeAll(keepingCapacity: true)
+        work.key.append(contentsOf: work.joined)
+        work.name.removeAll(keepingCapacity: true)
+        work.value.removeAll(keepingCapacity: true)
         var applies = false
-        if matchJoined(rule.regex) {
-            joined.withUnsafeBytes { subject in
-                rule.target.expand(rule.regex, subject: subject, into: &name)
-                rule.replacement.expand(rule.regex, subject: subject, into: &value)
+        if matchJoined(rule.regex, &work.joined) {
+            let subject = work.joined
+            subject.withUnsafeBytes { subject in
+                rule.target.expand(rule.regex, subject: subject, into: &work.name)
+                rule.replacement.expand(rule.regex, subject: subject, into: &work.value)
             }
-            applies = Self.isLabelName(name)
+            applies = Self.isLabelName(work.name)
         }
-        memo.store(key, applies: applies, name: name, value: value)
-        if applies { set(name, value, &labels) }
+        work.memos[index]?.store(work.key, applies: applies, name: work.name, value: work.value)
+        if applies { set(work.name, work.value, &labels) }
     }
 
     /// Sets label `name` to `value`.
@@ -148,17 +139,14 @@ package final class RelabelProgram: @unchecked Sendable {
         name.withUnsafeBytes { labels.set($0, span) }
     }
 
-    /// Sets the rule's (literal) target label to `value`.
-    private func setTarget(_ rule: Rule, _ labels: inout RelabelLabelSet) {
-        set(rule.targetName, value, &labels)
-    }
-
     /// `labelmap`: every label whose name matches is copied to the name the replacement
     /// expands to, visiting the labels as they were before the rule.
-    private func labelmap(_ rule: Rule, _ labels: inout RelabelLabelSet) {
-        snapshot.removeAll(keepingCapacity: true)
-        snapshot.append(contentsOf: labels.labels)
-        for label in snapshot {
+    private func labelmap(_ rule: Rule, _ labels: inout RelabelLabelSet, _ work: inout RelabelWorkspace) {
+        work.snapshot.removeAll(keepingCapacity: true)
+        work.snapshot.append(contentsOf: labels.labels)
+        for label in work.snapshot {
+            var name = work.name
+            work.name = []
             name.removeAll(keepingCapacity: true)
             let matched = labels.withBytes(label.name) { subject in
                 guard rule.regex.matches(subject) else { return false }
@@ -166,6 +154,7 @@ package final class RelabelProgram: @unchecked Sendable {
                 return true
             }
             if matched, !name.isEmpty { name.withUnsafeBytes { labels.set($0, label.value) } }
+            work.name = name
         }
     }
 

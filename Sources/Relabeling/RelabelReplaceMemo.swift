@@ -1,14 +1,15 @@
 import Codecs
 
 /// The results of one `replace` rule for recent source values: whether it sets a label (the
-/// regex matched and the target expanded to a valid name), and the name and value it sets. A rule's result depends on the joined source value
-/// alone, and the values of a label repeat from series to series (`dyno="web.1"` on every
-/// line of a page), so a hit skips the regex and both expansions.
+/// regex matched and the target expanded to a valid name), and the name and value it sets. A
+/// rule's result depends on the joined source value alone, and the values of a label repeat
+/// from series to series (`dyno="web.1"` on every line of a page), so a hit skips the regex
+/// and both expansions.
 ///
 /// Direct-mapped on a hash of the value, 512 slots; a slot keeps its arrays' capacity when it
 /// is replaced, so a miss allocates nothing once the slots have grown. One memo belongs to
-/// one rule of one program, on one thread.
-final class RelabelReplaceMemo {
+/// one rule in one `RelabelWorkspace`.
+struct RelabelReplaceMemo {
     private static let slots = 512
     private var hashes = [UInt64](repeating: 0, count: slots)
     private var keys = [[UInt8]](repeating: [], count: slots)
@@ -22,13 +23,13 @@ final class RelabelReplaceMemo {
         return hashes[slot] == hash && keys[slot] == key ? slot : nil
     }
 
-    /// Whether the rule sets a label for the value of `slot`, and which to what.
-    func result(_ slot: Int) -> (applies: Bool, name: [UInt8], value: [UInt8]) {
-        (applies[slot], names[slot], values[slot])
+    /// The label the rule sets for the value of `slot`, and to what; nil when it sets none.
+    func result(_ slot: Int) -> (name: [UInt8], value: [UInt8])? {
+        applies[slot] ? (names[slot], values[slot]) : nil
     }
 
     /// Remembers `key`'s result.
-    func store(_ key: [UInt8], applies: Bool, name: [UInt8], value: [UInt8]) {
+    mutating func store(_ key: [UInt8], applies: Bool, name: [UInt8], value: [UInt8]) {
         let (slot, hash) = Self.place(key)
         hashes[slot] = hash
         keys[slot].removeAll(keepingCapacity: true)

@@ -44,18 +44,22 @@ struct RemoteWriteEncoder {
         buffer.clear()
         var start = entries.startIndex
         while start < entries.endIndex {
-            let first = entries[start]
-            let batch = batches[Int(first.batch)]
-            // A run: consecutive entries of one series (same hash, same labels).
-            var end = start + 1
-            RemoteWriteSeries.withArena(batch) { arena in
-                RemoteWriteSeries.canonicalLabels(Int(first.index), arena, into: &head)
-                while end < entries.endIndex, entries[end].hash == first.hash, sameSeries(entries[end], as: first, arena, batches) {
-                    end += 1
+            // The runs starting in one batch, under one access to it (entries come in arrival order).
+            let batchIndex = entries[start].batch
+            RemoteWriteSeries.withArena(batches[Int(batchIndex)]) { arena in
+                while start < entries.endIndex, entries[start].batch == batchIndex {
+                    // A run: consecutive entries of one series (same hash, same labels).
+                    let first = entries[start]
+                    var end = start + 1
+                    RemoteWriteSeries.canonicalLabels(Int(first.index), arena, into: &head)
+                    while end < entries.endIndex, entries[end].hash == first.hash,
+                          sameSeries(entries[end], as: first, arena, batches) {
+                        end += 1
+                    }
+                    writeSeries(entries[start..<end], batches, labels: head, arena, batchIndex)
+                    start = end
                 }
-                writeSeries(entries[start..<end], batches, labels: head, arena)
             }
-            start = end
         }
         return buffer
     }
@@ -75,14 +79,21 @@ struct RemoteWriteEncoder {
         }
     }
 
+    /// The row of `entry`: from `arena` when it is in batch `batchIndex` (the usual case).
+    @inline(__always)
+    private static func record(_ entry: RemoteWriteEntry, _ batches: [MetricBatch], _ arena: RemoteWriteSeries.Arena,
+                        _ batchIndex: UInt32) -> MetricRecord {
+        entry.batch == batchIndex ? arena.records[Int(entry.index)] : batches[Int(entry.batch)].records[Int(entry.index)]
+    }
+
     private mutating func writeSeries(_ run: ArraySlice<RemoteWriteEntry>, _ batches: [MetricBatch],
-                                      labels: [LabelRecord], _ arena: RemoteWriteSeries.Arena) {
+                                      labels: [LabelRecord], _ arena: RemoteWriteSeries.Arena, _ batchIndex: UInt32) {
         var content = 0
         for label in labels {
             content += RemoteWriteSeries.labelField(nameLength: Int(label.name.length), valueLength: Int(label.value.length))
         }
         for entry in run {
-            let record = batches[Int(entry.batch)].records[Int(entry.index)]
+            let record = Self.record(entry, batches, arena, batchIndex)
             let sample = RemoteWriteSeries.sampleSize(value: record.value, timestamp: record.timestamp)
             content += 1 + RemoteWriteSeries.varintSize(sample) + sample
         }
@@ -104,7 +115,7 @@ struct RemoteWriteEncoder {
                 out.bytes(value)
             }
             for entry in run {
-                let record = batches[Int(entry.batch)].records[Int(entry.index)]
+                let record = Self.record(entry, batches, arena, batchIndex)
                 out.byte(0x12)  // TimeSeries.samples
                 out.varint(UInt64(RemoteWriteSeries.sampleSize(value: record.value, timestamp: record.timestamp)))
                 if record.value.bitPattern != 0 {
