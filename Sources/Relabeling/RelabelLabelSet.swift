@@ -77,6 +77,7 @@ struct RelabelLabelSet: @unchecked Sendable {
     }
 
     /// Calls `body` with the bytes of `span`.
+    @inline(__always)
     func withBytes<R>(_ span: ByteSpan, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let offset = Int(span.offset), length = Int(span.length)
         if offset >= scratchStart {
@@ -146,10 +147,23 @@ struct RelabelLabelSet: @unchecked Sendable {
     }
 
     /// The index of the label called `name`.
+    @inline(__always)
     private func index(of name: UnsafeRawBufferPointer) -> Int? {
         labels.firstIndex { label in
-            label.name.length == name.count && withBytes(label.name) { ByteOrder.equal($0, name) }
+            guard label.name.length == name.count else { return false }
+            if isBase(label.name) { return ByteOrder.equal(baseBytes(label.name), name) }
+            return withBytes(label.name) { ByteOrder.equal($0, name) }
         }
+    }
+
+    /// True when `span` is in the base bytes (read without a closure by `baseBytes`).
+    @inline(__always)
+    private func isBase(_ span: ByteSpan) -> Bool { Int(span.offset) < scratchStart }
+
+    /// The bytes of a span in the base bytes.
+    @inline(__always)
+    private func baseBytes(_ span: ByteSpan) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base.baseAddress.map { $0 + (Int(span.offset) - baseStart) }, count: Int(span.length))
     }
 
     /// Sorts `list` by name, bytewise as Prometheus sorts; a series has a handful of labels,
@@ -164,11 +178,18 @@ struct RelabelLabelSet: @unchecked Sendable {
         }
     }
 
+    @inline(__always)
     private func sameName(_ a: ByteSpan, _ b: ByteSpan) -> Bool {
-        a == b || (a.length == b.length && withBytes(a) { x in withBytes(b) { y in ByteOrder.equal(x, y) } })
+        if a == b { return true }
+        guard a.length == b.length else { return false }
+        if isBase(a), isBase(b) { return ByteOrder.equal(baseBytes(a), baseBytes(b)) }
+        return withBytes(a) { x in withBytes(b) { y in ByteOrder.equal(x, y) } }
     }
 
+    @inline(__always)
     private func precedes(_ a: ByteSpan, _ b: ByteSpan) -> Bool {
-        a != b && withBytes(a) { x in withBytes(b) { y in ByteOrder.compare(x, y) < 0 } }
+        if a == b { return false }
+        if isBase(a), isBase(b) { return ByteOrder.compare(baseBytes(a), baseBytes(b)) < 0 }
+        return withBytes(a) { x in withBytes(b) { y in ByteOrder.compare(x, y) < 0 } }
     }
 }

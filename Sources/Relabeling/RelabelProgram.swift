@@ -49,7 +49,7 @@ package final class RelabelProgram: @unchecked Sendable {
 
     /// Applies every rule to `labels`; false when a rule drops the series.
     func apply(_ labels: inout RelabelLabelSet, _ work: inout RelabelWorkspace) -> Bool {
-        if work.memos.count != rules.count { work.memos = rules.map { $0.action == .replace ? RelabelReplaceMemo() : nil } }
+        if work.memos.count != rules.count { work.memos = rules.map { RelabelReplaceMemo(enabled: $0.action == .replace) } }
         for index in rules.indices where !apply(index, &labels, &work) { return false }
         return true
     }
@@ -83,7 +83,7 @@ package final class RelabelProgram: @unchecked Sendable {
     }
 
     /// Fills `joined` with the source labels' values (a missing label reads as empty).
-    private func join(_ rule: Rule, _ labels: RelabelLabelSet, _ joined: inout [UInt8]) {
+    private func join(_ rule: Rule, _ labels: borrowing RelabelLabelSet, _ joined: inout [UInt8]) {
         joined.removeAll(keepingCapacity: true)
         for (i, source) in rule.sourceLabels.enumerated() {
             if i > 0 { joined.append(contentsOf: rule.separator) }
@@ -102,7 +102,7 @@ package final class RelabelProgram: @unchecked Sendable {
         return regex.matches(joined)
     }
 
-    private func targetEqualsJoined(_ rule: Rule, _ labels: RelabelLabelSet, _ joined: [UInt8]) -> Bool {
+    private func targetEqualsJoined(_ rule: Rule, _ labels: borrowing RelabelLabelSet, _ joined: [UInt8]) -> Bool {
         guard let span = rule.targetName.withUnsafeBytes({ labels.value(of: $0) }) else { return joined.isEmpty }
         return labels.withBytes(span) { value in joined.withUnsafeBytes { ByteOrder.equal(value, $0) } }
     }
@@ -111,8 +111,8 @@ package final class RelabelProgram: @unchecked Sendable {
     /// (deleting it when empty); a target that expands to no valid label name does nothing.
     /// Results are remembered per source value (`RelabelReplaceMemo`).
     private func replace(_ index: Int, _ labels: inout RelabelLabelSet, _ work: inout RelabelWorkspace) {
-        if let slot = work.memos[index]?.lookup(work.joined) {
-            if let (name, value) = work.memos[index]?.result(slot) { set(name, value, &labels) }
+        if let slot = work.memos[index].lookup(work.joined) {
+            if work.memos[index].applies(slot) { set(work.memos[index].names[slot], work.memos[index].values[slot], &labels) }
             return
         }
         let rule = rules[index]
@@ -129,7 +129,7 @@ package final class RelabelProgram: @unchecked Sendable {
             }
             applies = Self.isLabelName(work.name)
         }
-        work.memos[index]?.store(work.key, applies: applies, name: work.name, value: work.value)
+        work.memos[index].store(work.key, applies: applies, name: work.name, value: work.value)
         if applies { set(work.name, work.value, &labels) }
     }
 

@@ -11,11 +11,22 @@ import Codecs
 /// one rule in one `RelabelWorkspace`.
 struct RelabelReplaceMemo {
     private static let slots = 512
-    private var hashes = [UInt64](repeating: 0, count: slots)
-    private var keys = [[UInt8]](repeating: [], count: slots)
-    private var applies = [Bool](repeating: false, count: slots)
-    private var names = [[UInt8]](repeating: [], count: slots)
-    private var values = [[UInt8]](repeating: [], count: slots)
+    private var hashes: [UInt64]
+    private var keys: [[UInt8]]
+    private var applies: [Bool]
+    /// The label name and value set for the value of a slot.
+    private(set) var names: [[UInt8]]
+    private(set) var values: [[UInt8]]
+
+    /// A memo with its slots, or (not `enabled`, for rules other than `replace`) none.
+    init(enabled: Bool) {
+        let count = enabled ? Self.slots : 0
+        hashes = [UInt64](repeating: 0, count: count)
+        keys = [[UInt8]](repeating: [], count: count)
+        applies = [Bool](repeating: false, count: count)
+        names = [[UInt8]](repeating: [], count: count)
+        values = [[UInt8]](repeating: [], count: count)
+    }
 
     /// The slot holding `key`'s result; nil on a miss.
     func lookup(_ key: [UInt8]) -> Int? {
@@ -23,10 +34,8 @@ struct RelabelReplaceMemo {
         return hashes[slot] == hash && keys[slot] == key ? slot : nil
     }
 
-    /// The label the rule sets for the value of `slot`, and to what; nil when it sets none.
-    func result(_ slot: Int) -> (name: [UInt8], value: [UInt8])? {
-        applies[slot] ? (names[slot], values[slot]) : nil
-    }
+    /// Whether the rule sets a label (`names[slot]` to `values[slot]`) for the value of `slot`.
+    func applies(_ slot: Int) -> Bool { applies[slot] }
 
     /// Remembers `key`'s result.
     mutating func store(_ key: [UInt8], applies: Bool, name: [UInt8], value: [UInt8]) {

@@ -14,6 +14,7 @@ struct RelabelWorkspace {
     var value: [UInt8] = []
     /// The labels `labelmap` visits, taken before it sets any.
     var snapshot: [LabelRecord] = []
-    /// Per rule, the memo of a `replace` rule (nil for the other actions); made on first use.
-    var memos: [RelabelReplaceMemo?] = []
+    /// Per rule, the memo of a `replace` rule (one without slots for the other actions); made on
+    /// first use.
+    var memos: [RelabelReplaceMemo] = []
 }
