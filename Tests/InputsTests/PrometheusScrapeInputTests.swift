@@ -4,7 +4,7 @@ import Pipeline
 import PipelineTesting
 import XCTest
 
-final class PrometheusScrapeInputTests: XCTestCase {
+final class PrometheusScrapeInputTests: PrometheusScrapeServerTestCase {
     static let plain = """
         # HELP http_requests_total Requests.
         # TYPE http_requests_total counter
@@ -29,17 +29,6 @@ final class PrometheusScrapeInputTests: XCTestCase {
 
         """
 
-    private var server: PrometheusScrapeTestServer!
-
-    override func setUp() async throws {
-        server = try await PrometheusScrapeTestServer()
-    }
-
-    override func tearDown() async throws {
-        await server.stop()
-    }
-
-    private var address: String { "127.0.0.1:\(server.port)" }
 
     func testScrapes004AddsTargetLabelsAndScrapeSeries() async throws {
         server.set("/metrics", .init(Self.plain))

@@ -5,7 +5,7 @@ import XCTest
 
 /// `metric_relabel` on scraped samples: Prometheus' `metric_relabel_configs`, run after the
 /// target labels and `honor_labels`, before stale tracking; `up` and `scrape_*` untouched.
-final class PrometheusScrapeMetricRelabelTests: XCTestCase {
+final class PrometheusScrapeMetricRelabelTests: PrometheusScrapeServerTestCase {
     static let page = """
         # TYPE http_requests_total counter
         http_requests_total{code="200"} 1027
@@ -19,18 +19,10 @@ final class PrometheusScrapeMetricRelabelTests: XCTestCase {
     private static let scrapeSeries = ["up", "scrape_duration_seconds", "scrape_samples_scraped",
                                        "scrape_samples_post_metric_relabeling"]
 
-    private var server: PrometheusScrapeTestServer!
-
     override func setUp() async throws {
-        server = try await PrometheusScrapeTestServer()
+        try await super.setUp()
         server.set("/metrics", .init(Self.page))
     }
-
-    override func tearDown() async throws {
-        await server.stop()
-    }
-
-    private var address: String { "127.0.0.1:\(server.port)" }
 
     /// The first scrape with the `metric_relabel` rules `rules` (a YAML flow list) and `options`.
     private func firstScrape(_ rules: String, _ options: String = "") async throws -> [ScrapedSample] {

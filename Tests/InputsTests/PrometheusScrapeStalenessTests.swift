@@ -6,7 +6,7 @@ import XCTest
 
 /// Stale markers (`PrometheusScrapeStaleness`): which vanished series get one, and with which labels.
 /// Each test serves a sequence of pages and looks at the first scrape of each.
-final class PrometheusScrapeStalenessTests: XCTestCase {
+final class PrometheusScrapeStalenessTests: PrometheusScrapeServerTestCase {
     /// One page of a sequence; `fails` serves a 500 instead.
     private struct Step {
         var text = ""
@@ -14,17 +14,6 @@ final class PrometheusScrapeStalenessTests: XCTestCase {
         var fails = false
     }
 
-    private var server: PrometheusScrapeTestServer!
-
-    override func setUp() async throws {
-        server = try await PrometheusScrapeTestServer()
-    }
-
-    override func tearDown() async throws {
-        await server.stop()
-    }
-
-    private var address: String { "127.0.0.1:\(server.port)" }
 
     /// Serves each step's page until a scrape has read it, and returns that first scrape of each.
     /// A page gets a line `phase <step>` ahead of its text, by which its scrape is found (a failed

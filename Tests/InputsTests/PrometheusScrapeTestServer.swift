@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import XCTest
 
 /// A loopback HTTP server (HTTPS with `tls`) serving fixed exposition pages by path, optionally
 /// gzipped or slow, and recording each request's headers.
@@ -98,4 +99,20 @@ final class PrometheusScrapeTestServer: Sendable {
             }
         }
     }
+}
+
+/// A test case with a `PrometheusScrapeTestServer` started before each test and stopped after.
+class PrometheusScrapeServerTestCase: XCTestCase {
+    var server: PrometheusScrapeTestServer!
+
+    override func setUp() async throws {
+        server = try await PrometheusScrapeTestServer()
+    }
+
+    override func tearDown() async throws {
+        await server.stop()
+    }
+
+    /// The server's `host:port`, as a target.
+    var address: String { "127.0.0.1:\(server.port)" }
 }
