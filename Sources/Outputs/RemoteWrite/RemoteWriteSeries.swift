@@ -14,41 +14,29 @@ enum RemoteWriteSeries {
     static let nameOffset = UInt32.max
     private static let nameLabel: StaticString = "__name__"
 
-    /// Direct access to one batch's rows, labels and arena bytes, with `__name__` for the
-    /// name pseudo-label (valid inside `withArena` only).
+    /// A batch's rows and bytes (`MetricBatchView`), with `__name__` for the name
+    /// pseudo-label (valid inside `withArena` only).
     struct Arena {
-        let raw: UnsafeRawBufferPointer
-        let base: Int
-        let records: UnsafeBufferPointer<MetricRecord>
-        let labels: UnsafeBufferPointer<LabelRecord>
+        let view: MetricBatchView
+        var records: UnsafeBufferPointer<MetricRecord> { view.records }
 
         @inline(__always)
         func bytes(_ span: ByteSpan) -> UnsafeRawBufferPointer {
             if span.offset == RemoteWriteSeries.nameOffset {
                 return UnsafeRawBufferPointer(start: RemoteWriteSeries.nameLabel.utf8Start, count: 8)
             }
-            let start = Int(span.offset) - base
-            return UnsafeRawBufferPointer(rebasing: raw[start..<(start + Int(span.length))])
+            return view.bytes(span)
         }
 
         /// The labels of sample `index`, in stored order.
         @inline(__always)
-        func labels(of index: Int) -> UnsafeBufferPointer<LabelRecord> {
-            let record = records[index]
-            return UnsafeBufferPointer(rebasing: labels[Int(record.labelStart)..<Int(record.labelStart + record.labelCount)])
-        }
+        func labels(of index: Int) -> UnsafeBufferPointer<LabelRecord> { view.labels(of: index) }
     }
 
     /// Calls `body` with direct access to `batch`'s rows and bytes (no retain per sample).
     @inline(__always)
     static func withArena<R>(_ batch: MetricBatch, _ body: (Arena) throws -> R) rethrows -> R {
-        try batch.arena.withUnsafeReadableBytes { raw in
-            try batch.records.withUnsafeBufferPointer { records in
-                try batch.labels.withUnsafeBufferPointer { labels in
-                    try body(Arena(raw: raw, base: batch.arena.readerIndex, records: records, labels: labels))
-                }
-            }
-        }
+        try MetricBatchView.with(batch) { try body(Arena(view: $0)) }
     }
 
     /// The series hash of sample `index` and the exact size of the sample encoded as a

@@ -1,6 +1,7 @@
 import Codecs
 import NIOConcurrencyHelpers
 import NIOCore
+import Pipeline
 
 /// What `cardinality_limit` shows as `state` in `/v1/components`: its counters and, for the
 /// metric names with the most new series (a space-saving counter of `maxMetrics` names), the
@@ -43,7 +44,7 @@ final class CardinalityGrowthReport: Sendable {
     func publish(_ counters: Counters) { box.withLockedValue { $0.counters = counters } }
 
     /// Counts the new series `fresh` of `view` (sample index, and whether it was rejected).
-    func record(_ view: CardinalityBatchView, _ fresh: [(index: Int32, rejected: Bool)], hash: CardinalitySeriesHash) {
+    func record(_ view: MetricBatchView, _ fresh: [(index: Int32, rejected: Bool)], hash: CardinalitySeriesHash) {
         box.withLockedValue { state in
             for (i, rejected) in fresh {
                 let name = view.bytes(view.records[Int(i)].name)

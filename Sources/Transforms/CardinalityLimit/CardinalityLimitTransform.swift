@@ -69,7 +69,7 @@ public struct CardinalityLimitTransform: TransformStage {
         refusals.removeAll(keepingCapacity: true)
         scratch.removeAll(keepingCapacity: true)
         fresh.removeAll(keepingCapacity: true)
-        CardinalityBatchView.with(metrics) { view in
+        MetricBatchView.with(metrics) { view in
             for i in 0..<view.records.count { admit(view, i) }
             if !fresh.isEmpty { report.record(view, fresh, hash: hash) }
         }
@@ -84,7 +84,7 @@ public struct CardinalityLimitTransform: TransformStage {
 
     /// Admits sample `i` or adds it to `refusals`.
     @inline(__always)
-    private mutating func admit(_ view: CardinalityBatchView, _ i: Int) {
+    private mutating func admit(_ view: MetricBatchView, _ i: Int) {
         let h = hash.series(view, i)
         let group: Int
         if let at = table.find(h) {

@@ -1,3 +1,5 @@
+import Pipeline
+
 /// What the new series of one metric name looked like: per label name (the first
 /// `maxLabels` seen) how many distinct values it took and which values were most common.
 struct CardinalityMetricGrowth: Sendable {
@@ -23,7 +25,7 @@ struct CardinalityMetricGrowth: Sendable {
     }
 
     /// Counts new series `i` of `view` (`rejected` when over the cap).
-    mutating func add(_ view: CardinalityBatchView, _ i: Int, rejected: Bool, hash: CardinalitySeriesHash) {
+    mutating func add(_ view: MetricBatchView, _ i: Int, rejected: Bool, hash: CardinalitySeriesHash) {
         count += 1
         if rejected { self.rejected += 1 }
         for label in view.labels(of: i) {

@@ -1,3 +1,5 @@
+import Pipeline
+
 /// 64-bit series identities for `cardinality_limit`, hashed straight from a batch's bytes.
 ///
 /// A series is its name plus its labels in any order: the name's hash plus the *sum* of one
@@ -9,7 +11,7 @@ struct CardinalitySeriesHash: Sendable {
     let seed: UInt64
 
     /// The identity of sample `i`.
-    func series(_ view: CardinalityBatchView, _ i: Int) -> UInt64 {
+    func series(_ view: MetricBatchView, _ i: Int) -> UInt64 {
         var h = Self.mix(seed ^ MetricSeriesIndex.hash(view.bytes(view.records[i].name)))
         for label in view.labels(of: i) {
             h &+= pair(name: view.bytes(label.name), value: view.bytes(label.value))
@@ -24,7 +26,7 @@ struct CardinalitySeriesHash: Sendable {
 
     /// The hash of sample `i`'s `by` group: its values of the `by` labels, in `by` order
     /// (a missing label counts as empty).
-    func group(_ view: CardinalityBatchView, _ i: Int, by: [[UInt8]]) -> UInt64 {
+    func group(_ view: MetricBatchView, _ i: Int, by: [[UInt8]]) -> UInt64 {
         var h = seed
         for name in by {
             let value = view.label(name, of: i).map { view.bytes($0.value) } ?? UnsafeRawBufferPointer(start: nil, count: 0)

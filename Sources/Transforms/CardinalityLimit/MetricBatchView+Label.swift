@@ -1,0 +1,10 @@
+import Pipeline
+
+extension MetricBatchView {
+    /// The label of sample `i` named `name`, if it has one.
+    func label(_ name: [UInt8], of i: Int) -> LabelRecord? {
+        name.withUnsafeBytes { wanted in
+            labels(of: i).first { bytes($0.name).elementsEqual(wanted) }
+        }
+    }
+}
