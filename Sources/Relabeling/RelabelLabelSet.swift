@@ -36,12 +36,6 @@ struct RelabelLabelSet: @unchecked Sendable {
         baseCount = 0
     }
 
-    /// Begins a series, keeping the bytes earlier series wrote (their spans stay valid).
-    mutating func beginSeries() {
-        labels.removeAll(keepingCapacity: true)
-        baseCount = 0
-    }
-
     /// Adds an original label; call `sortOriginals` after the last.
     mutating func addOriginal(name: ByteSpan, value: ByteSpan) {
         guard value.length > 0 else { return }

@@ -1,3 +1,4 @@
+import Codecs
 import Pipeline
 
 /// What the new series of one metric name looked like: per label name (the first
@@ -30,7 +31,7 @@ struct CardinalityMetricGrowth: Sendable {
         if rejected { self.rejected += 1 }
         for label in view.labels(of: i) {
             let name = view.bytes(label.name)
-            var l = labels.firstIndex { name.elementsEqual($0.name) }
+            var l = labels.firstIndex { label in label.name.withUnsafeBytes { ByteOrder.equal(name, $0) } }
             if l == nil, labels.count < Self.maxLabels {
                 labels.append(Label(name: Array(name)))
                 l = labels.count - 1

@@ -6,7 +6,8 @@ import Pipeline
 /// mixed hash per label pair, so labels need no sorting and no `String` is built. Two series
 /// sharing a 64-bit hash are taken for one (the second passes, or is dropped, with the first):
 /// with n tracked series the chance of any such pair is about n²/2⁶⁵ (3·10⁻⁸ at a million).
-/// The per-stage random `seed` keeps crafted label values from aiming at that.
+/// The per-stage random `seed` varies the identities from run to run; it is applied after the
+/// byte hash, so values crafted to collide in that hash still collide (not for hostile input).
 struct CardinalitySeriesHash: Sendable {
     let seed: UInt64
 
