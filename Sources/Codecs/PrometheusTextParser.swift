@@ -18,7 +18,7 @@ import Glibc
 ///     for chunk in body { chunk.withUnsafeBytes { parser.feed($0) { event in … } } }
 ///     parser.finish { event in … }
 public struct PrometheusTextParser {
-    /// A label's name (in the line) and unescaped value (in the scratch buffer).
+    /// A label's name (in the line) and value (in the line, or unescaped in scratch).
     struct LabelRange {
         var name: Range<Int>
         /// In the line's bytes, or in `scratch` when `unescaped` (the value had escapes).

@@ -78,7 +78,8 @@ struct PrometheusScrapeLabelNames {
         return names.count - 1
     }
 
-    /// Appends a name and ranks all of them again (a new name is rare: a few per scrape).
+    /// Appends a name and ranks all of them again (the table lives for one scrape, so each of a
+    /// page's distinct label names is added once per scrape: a few dozen small sorts).
     private mutating func append(_ name: UnsafeRawBufferPointer, span: ByteSpan) {
         names.append(Name(span: span, start: bytes.count, count: name.count, head: Self.head(name)))
         bytes.append(contentsOf: name)
