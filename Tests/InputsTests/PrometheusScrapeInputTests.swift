@@ -160,4 +160,18 @@ final class PrometheusScrapeInputTests: PrometheusScrapeServerTestCase {
             XCTAssertEqual(first[0].labels, expected, "honor_labels: \(honor)")
         }
     }
+
+    func testAnExposedExportedLabelPushesTheRenamedOneFurther() async throws {
+        server.set("/metrics", .init("m{job=\"inner\",exported_job=\"outer\"} 1\n"))
+        let pipeline = try await RunningPipeline.scrape("targets: [\"\(address)\"], interval: 200ms")
+        try await eventually { !pipeline.scrapes.isEmpty }
+        let batch = pipeline.capture("out").batches.first
+        try await pipeline.stop()
+        guard case .metrics(let metrics)? = batch else { return XCTFail("no metric batch") }
+        let pairs = metrics.labelPairs(0)
+        XCTAssertEqual(pairs.map(\.0).sorted(), ["exported_exported_job", "exported_job", "instance", "job"],
+                       "each name once, as Prometheus resolves it: \(pairs)")
+        XCTAssertEqual(Dictionary(pairs, uniquingKeysWith: { $1 })["exported_exported_job"], "inner")
+        XCTAssertEqual(Dictionary(pairs, uniquingKeysWith: { $1 })["exported_job"], "outer")
+    }
 }

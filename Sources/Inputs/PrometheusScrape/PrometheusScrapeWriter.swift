@@ -31,6 +31,8 @@ struct PrometheusScrapeWriter: Sendable {
     private var pending: [(name: Int, label: LabelRecord)] = []
     /// The exposed label values of a sample, stored in the batch in one write.
     private var values: [UInt8] = []
+    /// Where in `pending` a sample's labels renamed `exported_<name>` are.
+    private var renamed: [Int] = []
     private var scratch: [LabelRecord] = []
     /// The last metric name stored, its bytes and span.
     private var lastName: [UInt8] = []
@@ -74,6 +76,7 @@ struct PrometheusScrapeWriter: Sendable {
     private mutating func write(_ sample: PrometheusSample, value: Double, timestamp: Int64) -> Bool {
         pending.removeAll(keepingCapacity: true)
         values.removeAll(keepingCapacity: true)
+        renamed.removeAll(keepingCapacity: true)
         for t in overridden.indices { overridden[t] = false }
         for i in 0..<sample.labelCount {
             let value = sample.labelValue(i)
@@ -84,11 +87,13 @@ struct PrometheusScrapeWriter: Sendable {
                     overridden[t] = true
                 } else {
                     name = names.exported(name, in: &batch)
+                    renamed.append(pending.count)
                 }
             }
             pending.append((name, LabelRecord(name: names.names[name].span, value: ByteSpan(offset: values.count, length: value.count))))
             values.append(contentsOf: value)
         }
+        if !renamed.isEmpty { resolveRenamed() }
         let stored = values.withUnsafeBytes { batch.store($0) }
         for i in pending.indices { pending[i].label.value.offset += stored.offset }
         for t in targetSpans.indices where !overridden[t] { pending.append((targetNames[t], targetSpans[t])) }
@@ -99,6 +104,19 @@ struct PrometheusScrapeWriter: Sendable {
             return true
         }
         return metricRelabel!.append(name: name, labels: scratch[...], value: value, timestamp: timestamp, kind: kind, to: &batch)
+    }
+
+    /// Prefixes a renamed label with `exported_` again while its name is taken by another label
+    /// of the sample or a target label, as Prometheus does (`exported_exported_job` when the
+    /// page exposes both `job` and `exported_job`).
+    private mutating func resolveRenamed() {
+        for at in renamed {
+            while names.names[pending[at].name].target != nil
+                || pending.indices.contains(where: { $0 != at && pending[$0].name == pending[at].name }) {
+                pending[at].name = names.exported(pending[at].name, in: &batch)
+                pending[at].label.name = names.names[pending[at].name].span
+            }
+        }
     }
 
     /// Fills `scratch` with `pending` sorted by name rank (an insertion sort: a handful of labels,
