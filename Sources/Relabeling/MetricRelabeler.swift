@@ -36,8 +36,7 @@ package struct MetricRelabeler: Sendable {
         guard let nameLabel else { preconditionFailure("BUG: MetricRelabeler.relabel before begin") }
         return batch.arena.withUnsafeReadableBytes { arena in
             labelSet.reset(base: arena, baseStart: batch.arena.readerIndex)
-            labelSet.addOriginal(name: nameLabel, value: name)
-            for label in labels { labelSet.addOriginal(name: label.name, value: label.value) }
+            labelSet.addOriginals(nameLabel: nameLabel, name: name, labels: labels)
             labelSet.sortOriginals()
             guard program.apply(&labelSet, &workspace), let name = labelSet.result(into: &result) else { return false }
             resultName = name
@@ -59,6 +58,7 @@ package struct MetricRelabeler: Sendable {
 
     /// Writes the bytes the rules produced to the arena, where their spans point.
     private func storeScratch(in batch: inout MetricBatch) {
+        guard !labelSet.scratch.isEmpty else { return }
         let stored = labelSet.scratch.withUnsafeBytes { batch.store($0) }
         guard Int(stored.offset) == labelSet.scratchStart else { preconditionFailure("BUG: arena grew while relabeling") }
     }

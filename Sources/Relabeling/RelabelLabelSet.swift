@@ -36,10 +36,14 @@ struct RelabelLabelSet: @unchecked Sendable {
         baseCount = 0
     }
 
-    /// Adds an original label; call `sortOriginals` after the last.
-    mutating func addOriginal(name: ByteSpan, value: ByteSpan) {
-        guard value.length > 0 else { return }
-        labels.append(LabelRecord(name: name, value: value))
+    /// Adds the original labels: `__name__` (the span `nameLabel`) set to `name`, and `labels`.
+    /// Labels with an empty value are left out, as Prometheus reads them as absent.
+    mutating func addOriginals(nameLabel: ByteSpan, name: ByteSpan, labels originals: ArraySlice<LabelRecord>) {
+        labels.append(LabelRecord(name: nameLabel, value: name))
+        labels.append(contentsOf: originals)
+        if name.length == 0 || originals.contains(where: { $0.value.length == 0 }) {
+            labels.removeAll { $0.value.length == 0 }
+        }
         baseCount = labels.count
     }
 
@@ -111,43 +115,62 @@ struct RelabelLabelSet: @unchecked Sendable {
         if i < baseCount { baseCount -= 1 }
     }
 
-    /// Removes the labels whose name `predicate` holds for.
-    mutating func removeLabels(where predicate: (UnsafeRawBufferPointer) -> Bool) {
-        var i = 0
-        while i < labels.count {
-            if withBytes(labels[i].name, predicate) {
-                labels.remove(at: i)
-                if i < baseCount { baseCount -= 1 }
-            } else {
-                i += 1
+    /// Removes the labels whose whole name `regex` matches (`keep` false: labeldrop), or those
+    /// it does not match (`keep` true: labelkeep).
+    mutating func removeLabels(matching regex: RelabelRegex, keep: Bool) {
+        var write = 0
+        for read in labels.indices {
+            let name = labels[read].name
+            let matched = isBase(name) ? regex.isMatch(baseBytes(name)) : withBytes(name) { regex.isMatch($0) }
+            if matched == keep {
+                labels[write] = labels[read]
+                write += 1
+            } else if read < baseCount {
+                baseCount -= 1
             }
         }
+        labels.removeLast(labels.count - write)
     }
 
     /// The result: the metric name (nil when empty or absent) and, in `out`, the other labels
     /// sorted by name, without those starting `__` (Prometheus drops them after relabeling).
     func result(into out: inout [LabelRecord]) -> ByteSpan? {
         out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: labels)
         var name: ByteSpan?
-        for label in labels {
-            let kind = withBytes(label.name) { n -> Int in
-                guard n.count >= 2, n[0] == UInt8(ascii: "_"), n[1] == UInt8(ascii: "_") else { return 2 }
-                return Self.nameLabel.withUnsafeBytes { ByteOrder.equal(n, $0) } ? 0 : 1
+        var write = 0
+        for read in out.indices {
+            let label = out[read]
+            switch isBase(label.name) ? Self.reserved(baseBytes(label.name)) : withBytes(label.name, Self.reserved) {
+            case .name: name = label.value
+            case .other: break
+            case nil:
+                out[write] = label
+                write += 1
             }
-            if kind == 0 { name = label.value } else if kind == 2 { out.append(label) }
         }
+        out.removeLast(out.count - write)
         sortByName(&out)
         return name
+    }
+
+    private enum Reserved { case name, other }
+
+    /// `.name` for `__name__`, `.other` for another name starting `__`, else nil.
+    @inline(__always)
+    private static func reserved(_ name: UnsafeRawBufferPointer) -> Reserved? {
+        guard name.count >= 2, name[0] == UInt8(ascii: "_"), name[1] == UInt8(ascii: "_") else { return nil }
+        return nameLabel.withUnsafeBytes { ByteOrder.equal(name, $0) } ? .name : .other
     }
 
     /// The index of the label called `name`.
     @inline(__always)
     private func index(of name: UnsafeRawBufferPointer) -> Int? {
-        labels.firstIndex { label in
-            guard label.name.length == name.count else { return false }
-            if isBase(label.name) { return ByteOrder.equal(baseBytes(label.name), name) }
-            return withBytes(label.name) { ByteOrder.equal($0, name) }
+        for i in labels.indices where Int(labels[i].name.length) == name.count {
+            let span = labels[i].name
+            if isBase(span) ? ByteOrder.equal(baseBytes(span), name) : withBytes(span, { ByteOrder.equal($0, name) }) { return i }
         }
+        return nil
     }
 
     /// True when `span` is in the base bytes (read without a closure by `baseBytes`).

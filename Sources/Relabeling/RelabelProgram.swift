@@ -14,25 +14,31 @@ package final class RelabelProgram: @unchecked Sendable {
     /// copied for every series, retaining each of its arrays.)
     final class Rule {
         let action: RelabelRuleConfig.Action
-        let sourceLabels: [[UInt8]]
-        let separator: [UInt8]
+        /// `source_labels`, then `separator` and `target_label` (taken literally), as bytes.
+        private let strings: RelabelByteStrings
+        let sourceCount: Int
         let regex: RelabelRegex
         let target: RelabelTemplate
-        /// `target_label` as bytes, for the actions that take it literally.
-        let targetName: [UInt8]
         let replacement: RelabelTemplate
         let modulus: UInt64
 
         init(_ rule: RelabelRuleConfig, regex: RelabelRegex) {
             action = rule.action
-            sourceLabels = rule.sourceLabels.map { Array($0.utf8) }
-            separator = Array(rule.separator.utf8)
+            strings = RelabelByteStrings((rule.sourceLabels + [rule.separator, rule.targetLabel]).map { Array($0.utf8) })
+            sourceCount = rule.sourceLabels.count
             self.regex = regex
             target = RelabelTemplate(rule.targetLabel, regex: regex)
-            targetName = Array(rule.targetLabel.utf8)
             replacement = RelabelTemplate(rule.replacement, regex: regex)
             modulus = rule.modulus
         }
+
+        deinit { strings.deallocate() }
+
+        /// The name of source label `index`.
+        @inline(__always)
+        func sourceLabel(_ index: Int) -> UnsafeRawBufferPointer { strings[index] }
+        var separator: UnsafeRawBufferPointer { strings[sourceCount] }
+        var targetName: UnsafeRawBufferPointer { strings[sourceCount + 1] }
     }
 
     let rules: [Rule]
@@ -55,29 +61,32 @@ package final class RelabelProgram: @unchecked Sendable {
     }
 
     private func apply(_ index: Int, _ labels: inout RelabelLabelSet, _ work: inout RelabelWorkspace) -> Bool {
-        let rule = rules[index]
-        join(rule, labels, &work.joined)
+        // The program holds its rules for as long as it runs: reading one need not retain it.
+        unowned(unsafe) let rule = rules[index]
+        switch rule.action {
+        case .labeldrop, .labelkeep:
+            labels.removeLabels(matching: rule.regex, keep: rule.action == .labelkeep)
+            return true
+        case .labelmap:
+            labelmap(rule, &labels, &work)
+            return true
+        default: join(rule, labels, &work.joined)
+        }
         switch rule.action {
         case .keep: return matchJoined(rule.regex, &work.joined, groups: false)
         case .drop: return !matchJoined(rule.regex, &work.joined, groups: false)
         case .keepequal: return targetEqualsJoined(rule, labels, work.joined)
         case .dropequal: return !targetEqualsJoined(rule, labels, work.joined)
-        case .replace: replace(index, &labels, &work)
+        case .replace: replace(index, rule, &labels, &work)
         case .lowercase, .uppercase:
             work.value.removeAll(keepingCapacity: true)
             RelabelCaseMapping.map(work.joined, upper: rule.action == .uppercase, into: &work.value)
-            set(rule.targetName, work.value, &labels)
+            work.value.withUnsafeBytes { set(rule.targetName, $0, &labels) }
         case .hashmod:
             work.value.removeAll(keepingCapacity: true)
             Self.appendDecimal(Self.hash(work.joined) % rule.modulus, to: &work.value)
-            set(rule.targetName, work.value, &labels)
-        case .labelmap: labelmap(rule, &labels, &work)
-        case .labeldrop:
-            let regex = rule.regex
-            labels.removeLabels { regex.isMatch($0) }
-        case .labelkeep:
-            let regex = rule.regex
-            labels.removeLabels { !regex.isMatch($0) }
+            work.value.withUnsafeBytes { set(rule.targetName, $0, &labels) }
+        case .labeldrop, .labelkeep, .labelmap: break
         }
         return true
     }
@@ -85,9 +94,9 @@ package final class RelabelProgram: @unchecked Sendable {
     /// Fills `joined` with the source labels' values (a missing label reads as empty).
     private func join(_ rule: Rule, _ labels: borrowing RelabelLabelSet, _ joined: inout [UInt8]) {
         joined.removeAll(keepingCapacity: true)
-        for (i, source) in rule.sourceLabels.enumerated() {
+        for i in 0..<rule.sourceCount {
             if i > 0 { joined.append(contentsOf: rule.separator) }
-            guard let span = source.withUnsafeBytes({ labels.value(of: $0) }) else { continue }
+            guard let span = labels.value(of: rule.sourceLabel(i)) else { continue }
             labels.withBytes(span) { joined.append(contentsOf: $0) }
         }
     }
@@ -103,19 +112,18 @@ package final class RelabelProgram: @unchecked Sendable {
     }
 
     private func targetEqualsJoined(_ rule: Rule, _ labels: borrowing RelabelLabelSet, _ joined: [UInt8]) -> Bool {
-        guard let span = rule.targetName.withUnsafeBytes({ labels.value(of: $0) }) else { return joined.isEmpty }
+        guard let span = labels.value(of: rule.targetName) else { return joined.isEmpty }
         return labels.withBytes(span) { value in joined.withUnsafeBytes { ByteOrder.equal(value, $0) } }
     }
 
     /// `replace`: on a match, writes the expanded replacement to the expanded target label
     /// (deleting it when empty); a target that expands to no valid label name does nothing.
     /// Results are remembered per source value (`RelabelReplaceMemo`).
-    private func replace(_ index: Int, _ labels: inout RelabelLabelSet, _ work: inout RelabelWorkspace) {
-        if let slot = work.memos[index].lookup(work.joined) {
-            if work.memos[index].applies(slot) { set(work.memos[index].names[slot], work.memos[index].values[slot], &labels) }
+    private func replace(_ index: Int, _ rule: Rule, _ labels: inout RelabelLabelSet, _ work: inout RelabelWorkspace) {
+        if let slot = work.joined.withUnsafeBytes({ work.memos[index].lookup($0) }) {
+            work.memos[index].withResult(slot) { name, value in set(name, value, &labels) }
             return
         }
-        let rule = rules[index]
         work.key.removeAll(keepingCapacity: true)
         work.key.append(contentsOf: work.joined)
         work.name.removeAll(keepingCapacity: true)
@@ -129,14 +137,20 @@ package final class RelabelProgram: @unchecked Sendable {
             }
             applies = Self.isLabelName(work.name)
         }
-        work.memos[index].store(work.key, applies: applies, name: work.name, value: work.value)
-        if applies { set(work.name, work.value, &labels) }
+        let (key, name, value) = (work.key, work.name, work.value)
+        key.withUnsafeBytes { key in
+            name.withUnsafeBytes { name in
+                value.withUnsafeBytes { value in
+                    work.memos[index].store(key, applies: applies, name: name, value: value)
+                    if applies { set(name, value, &labels) }
+                }
+            }
+        }
     }
 
     /// Sets label `name` to `value`.
-    private func set(_ name: [UInt8], _ value: [UInt8], _ labels: inout RelabelLabelSet) {
-        let span = value.withUnsafeBytes { labels.store($0) }
-        name.withUnsafeBytes { labels.set($0, span) }
+    private func set(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ labels: inout RelabelLabelSet) {
+        labels.set(name, labels.store(value))
     }
 
     /// `labelmap`: every label whose name matches is copied to the name the replacement

@@ -23,43 +23,24 @@ package final class RelabelRegex: @unchecked Sendable {
     private let pattern: PCRE2Pattern
     /// The alternatives, when the pattern is only literal alternatives of name characters
     /// (`build_sha`, `go_gc|go_memstats`): a match is then an equal value, found without PCRE2.
-    /// In memory of its own (freed with the regex), so a match retains nothing.
-    private let literals: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>?
-    private let literalBytes: UnsafeMutableRawBufferPointer?
+    private let literals: RelabelByteStrings?
 
     /// Compiles `pattern`; throws PCRE2's message and offset when it does not compile.
     package init(_ pattern: String) throws(CompileError) {
         self.pattern = try PCRE2Pattern(pattern, options: UInt32(PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_DOTALL
             | PCRE2_DOLLAR_ENDONLY | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF))
         names = Dictionary(grouping: self.pattern.namedGroups, by: \.name).mapValues { $0.map(\.number).sorted() }
-        guard pattern.utf8.allSatisfy({ PrometheusName.isAlphanumeric($0) || "_:-|".utf8.contains($0) }) else {
-            (literals, literalBytes) = (nil, nil)
-            return
-        }
-        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: max(pattern.utf8.count, 1), alignment: 1)
-        _ = bytes.initializeMemory(as: UInt8.self, from: pattern.utf8)
-        var ranges: [UnsafeRawBufferPointer] = []
-        var start = 0
-        for (i, byte) in pattern.utf8.enumerated() where byte == UInt8(ascii: "|") {
-            ranges.append(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
-            start = i + 1
-        }
-        ranges.append(UnsafeRawBufferPointer(rebasing: bytes[start..<pattern.utf8.count]))
-        let table = UnsafeMutableBufferPointer<UnsafeRawBufferPointer>.allocate(capacity: ranges.count)
-        _ = table.initialize(from: ranges)
-        (literals, literalBytes) = (table, bytes)
+        let isLiteral = pattern.utf8.allSatisfy { PrometheusName.isAlphanumeric($0) || "_:-|".utf8.contains($0) }
+        let alternatives = pattern.utf8.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false)
+        literals = isLiteral ? RelabelByteStrings(alternatives.map(Array.init)) : nil
     }
 
-    deinit {
-        literals?.deallocate()
-        literalBytes?.deallocate()
-    }
+    deinit { literals?.deallocate() }
 
     /// True when the whole of `subject` matches, when the groups are not needed (they are not set).
     func isMatch(_ subject: UnsafeRawBufferPointer) -> Bool {
         guard let literals else { return matches(subject) }
-        for literal in literals where ByteOrder.equal(literal, subject) { return true }
-        return false
+        return literals.contains(subject)
     }
 
     /// True when the whole of `subject` matches; `range(of:)` then gives the groups.

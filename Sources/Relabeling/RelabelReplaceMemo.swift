@@ -6,52 +6,74 @@ import Codecs
 /// from series to series (`dyno="web.1"` on every line of a page), so a hit skips the regex
 /// and both expansions.
 ///
-/// Direct-mapped on a hash of the value, 512 slots; a slot keeps its arrays' capacity when it
-/// is replaced, so a miss allocates nothing once the slots have grown. One memo belongs to
-/// one rule in one `RelabelWorkspace`.
+/// Direct-mapped on a hash of the value, 512 slots of `slotBytes` bytes each for the value,
+/// name and value set; a result that does not fit is not remembered. All in two flat arrays,
+/// so a lookup or a store allocates and retains nothing. One memo belongs to one rule in one
+/// `RelabelWorkspace`.
 struct RelabelReplaceMemo {
     private static let slots = 512
-    private var hashes: [UInt64]
-    private var keys: [[UInt8]]
-    private var applies: [Bool]
-    /// The label name and value set for the value of a slot.
-    private(set) var names: [[UInt8]]
-    private(set) var values: [[UInt8]]
+    /// Bytes of one slot: the source value, the name and the value set, together.
+    static let slotBytes = 96
+
+    private struct Entry {
+        /// The source value's hash; 0 marks an empty slot.
+        var hash: UInt64 = 0
+        var keyLength: UInt16 = 0
+        var nameLength: UInt16 = 0
+        var valueLength: UInt16 = 0
+        var applies = false
+    }
+
+    private var entries: [Entry]
+    private var bytes: [UInt8]
 
     /// A memo with its slots, or (not `enabled`, for rules other than `replace`) none.
     init(enabled: Bool) {
-        let count = enabled ? Self.slots : 0
-        hashes = [UInt64](repeating: 0, count: count)
-        keys = [[UInt8]](repeating: [], count: count)
-        applies = [Bool](repeating: false, count: count)
-        names = [[UInt8]](repeating: [], count: count)
-        values = [[UInt8]](repeating: [], count: count)
+        entries = [Entry](repeating: Entry(), count: enabled ? Self.slots : 0)
+        bytes = [UInt8](repeating: 0, count: enabled ? Self.slots * Self.slotBytes : 0)
     }
 
     /// The slot holding `key`'s result; nil on a miss.
-    func lookup(_ key: [UInt8]) -> Int? {
+    func lookup(_ key: UnsafeRawBufferPointer) -> Int? {
         let (slot, hash) = Self.place(key)
-        return hashes[slot] == hash && keys[slot] == key ? slot : nil
+        let entry = entries[slot]
+        guard entry.hash == hash, Int(entry.keyLength) == key.count else { return nil }
+        return bytes.withUnsafeBytes { ByteOrder.equal(Self.region(slot, 0, key.count, in: $0), key) } ? slot : nil
     }
 
-    /// Whether the rule sets a label (`names[slot]` to `values[slot]`) for the value of `slot`.
-    func applies(_ slot: Int) -> Bool { applies[slot] }
-
-    /// Remembers `key`'s result.
-    mutating func store(_ key: [UInt8], applies: Bool, name: [UInt8], value: [UInt8]) {
-        let (slot, hash) = Self.place(key)
-        hashes[slot] = hash
-        keys[slot].removeAll(keepingCapacity: true)
-        keys[slot].append(contentsOf: key)
-        self.applies[slot] = applies
-        names[slot].removeAll(keepingCapacity: true)
-        names[slot].append(contentsOf: name)
-        values[slot].removeAll(keepingCapacity: true)
-        values[slot].append(contentsOf: value)
+    /// Calls `body` with the name and value the rule sets for the value of `slot`; nothing
+    /// when the rule sets no label for it.
+    @inline(__always)
+    func withResult(_ slot: Int, _ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void) {
+        let entry = entries[slot]
+        guard entry.applies else { return }
+        let key = Int(entry.keyLength), name = Int(entry.nameLength)
+        bytes.withUnsafeBytes {
+            body(Self.region(slot, key, name, in: $0), Self.region(slot, key + name, Int(entry.valueLength), in: $0))
+        }
     }
 
-    private static func place(_ key: [UInt8]) -> (slot: Int, hash: UInt64) {
-        let hash = key.withUnsafeBytes { ByteHash.mix(ByteHash.hash($0, seed: 0x7265_706C)) } | 1  // 0 marks an empty slot
+    /// Remembers `key`'s result, when it fits in a slot.
+    mutating func store(_ key: UnsafeRawBufferPointer, applies: Bool, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        guard key.count + name.count + value.count <= Self.slotBytes else { return }
+        let (slot, hash) = Self.place(key)
+        entries[slot] = Entry(hash: hash, keyLength: UInt16(key.count), nameLength: UInt16(name.count),
+                              valueLength: UInt16(value.count), applies: applies)
+        bytes.withUnsafeMutableBytes { region in
+            let base = slot * Self.slotBytes
+            UnsafeMutableRawBufferPointer(rebasing: region[base...]).copyMemory(from: key)
+            UnsafeMutableRawBufferPointer(rebasing: region[(base + key.count)...]).copyMemory(from: name)
+            UnsafeMutableRawBufferPointer(rebasing: region[(base + key.count + name.count)...]).copyMemory(from: value)
+        }
+    }
+
+    @inline(__always)
+    private static func region(_ slot: Int, _ offset: Int, _ length: Int, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: bytes.baseAddress! + slot * slotBytes + offset, count: length)
+    }
+
+    private static func place(_ key: UnsafeRawBufferPointer) -> (slot: Int, hash: UInt64) {
+        let hash = ByteHash.mix(ByteHash.hash(key, seed: 0x7265_706C)) | 1  // 0 marks an empty slot
         return (Int(hash % UInt64(slots)), hash)
     }
 }

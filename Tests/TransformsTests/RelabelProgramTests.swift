@@ -127,6 +127,20 @@ final class RelabelProgramTests: XCTestCase {
             [#"m{kind="cpu",label_cpu="7",value="7"}"#, #"m{kind="a-b",value="7"}"#])
     }
 
+    func testRepeatedValuesGiveTheSameResultWhetherRememberedOrNot() {
+        // The memo keeps a result when the value, name and value set fit in 96 bytes: the long
+        // value is worked out anew each time, the short one remembered; both must agree.
+        let long = String(repeating: "web", count: 40) + ".7"
+        let series = [#"m{dyno="web.1"}"#, #"m{dyno="\#(long)"}"#, #"m{dyno="web.1"}"#, #"m{dyno="\#(long)"}"#, #"m{dyno="x"}"#]
+        let rules = """
+            - source_labels: [dyno]
+              regex: '([a-z]+)\\.[0-9]+'
+              target_label: process_type
+            """
+        let expected = [#"m{dyno="web.1",process_type="web"}"#, #"m{dyno="\#(long)",process_type="\#(long.dropLast(2))"}"#]
+        XCTAssertEqual(relabel(rules, series), expected + expected + [#"m{dyno="x"}"#])
+    }
+
     func testNameIsReadAndRewrittenThroughDunderName() {
         XCTAssertEqual(relabel("""
             - source_labels: [__name__]
