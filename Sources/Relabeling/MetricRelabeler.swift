@@ -15,10 +15,9 @@ package struct MetricRelabeler: Sendable {
     package let program: RelabelProgram
     private var labelSet = RelabelLabelSet()
     private var workspace = RelabelWorkspace()
-    private var result: [LabelRecord] = []
     private var resultName = ByteSpan(offset: 0, length: 0)
-    /// The span of `__name__` in the current batch; nil before `begin`.
-    private var nameLabel: ByteSpan?
+    /// Whether `begin` has stored `__name__` in the batch.
+    private var begun = false
 
     package init(program: RelabelProgram) {
         self.program = program
@@ -26,19 +25,19 @@ package struct MetricRelabeler: Sendable {
 
     /// Stores `__name__` in `batch`; call once per batch before relabeling its series.
     package mutating func begin(_ batch: inout MetricBatch) {
-        nameLabel = RelabelLabelSet.nameLabel.withUnsafeBytes { batch.store($0) }
+        labelSet.startBatch(nameLabel: RelabelLabelSet.nameLabel.withUnsafeBytes { batch.store($0) })
+        begun = true
     }
 
     /// Runs the rules over the series `name` with `labels` (spans of `batch`); true when it is
     /// kept, its result then waiting for `appendResult`. (A concrete slice, not a generic
     /// sequence: unspecialised across modules, iterating one allocates per label.)
     package mutating func relabel(name: ByteSpan, labels: ArraySlice<LabelRecord>, of batch: MetricBatch) -> Bool {
-        guard let nameLabel else { preconditionFailure("BUG: MetricRelabeler.relabel before begin") }
+        guard begun else { preconditionFailure("BUG: MetricRelabeler.relabel before begin") }
         return batch.arena.withUnsafeReadableBytes { arena in
             labelSet.reset(base: arena, baseStart: batch.arena.readerIndex)
-            labelSet.addOriginals(nameLabel: nameLabel, name: name, labels: labels)
-            labelSet.sortOriginals()
-            guard program.apply(&labelSet, &workspace), let name = labelSet.result(into: &result) else { return false }
+            labelSet.addOriginals(name: name, labels: labels)
+            guard program.apply(&labelSet, &workspace), let name = labelSet.finish() else { return false }
             resultName = name
             return true
         }
@@ -47,13 +46,13 @@ package struct MetricRelabeler: Sendable {
     /// Appends the series the last `relabel` kept, with `value`, `timestamp` and `kind`.
     package mutating func appendResult(value: Double, timestamp: Int64, kind: MetricKind, to batch: inout MetricBatch) {
         storeScratch(in: &batch)
-        batch.append(nameSpan: resultName, labels: result, value: value, timestamp: timestamp, kind: kind)
+        batch.append(nameSpan: resultName, labels: labelSet.labels[...], value: value, timestamp: timestamp, kind: kind)
     }
 
     /// Makes sample `index` of `batch` the series the last `relabel` kept (`MetricBatch.replaceSeries`).
     package mutating func replaceWithResult(_ index: Int, in batch: inout MetricBatch) {
         storeScratch(in: &batch)
-        batch.replaceSeries(index, nameSpan: resultName, labels: result[...])
+        batch.replaceSeries(index, nameSpan: resultName, labels: labelSet.labels[...])
     }
 
     /// Writes the bytes the rules produced to the arena, where their spans point.

@@ -2,69 +2,69 @@ import Codecs
 import Pipeline
 
 /// One series' labels while relabel rules run, with the semantics of Prometheus'
-/// `labels.Builder`: setting an empty value deletes the label, and labels are visited first
-/// the original ones not yet touched (sorted by name), then those rules set, in the order
-/// they were first set (which `labelmap` relies on when two names map to one).
+/// `labels.Builder`: setting an empty value deletes the label, and `builderOrder` lists the
+/// original labels not yet touched (sorted by name), then those rules set, in the order they
+/// were first set (which `labelmap` relies on when two names map to one).
+///
+/// The labels are kept sorted by name at all times, the metric name (`__name__`) apart, so the
+/// result needs no sort: a rule that sets a new label inserts it in place. A row whose label
+/// names are the very spans of the last row found in order (a scrape stores each name once per
+/// batch) is not compared again.
 ///
 /// Names and values are byte spans in one address space: offsets below `scratchStart` are
 /// read from `base` (the batch arena, read-only while rules run), offsets from `scratchStart`
 /// on from `scratch`, the bytes rules wrote. A caller that appends `scratch` to its arena at
-/// `scratchStart` makes every span valid there without rebasing. The metric name is the
-/// label `__name__`.
+/// `scratchStart` makes every span valid there without rebasing.
 ///
 /// `base` is only valid between `reset` and the end of the caller's access to those bytes;
 /// the set belongs to one stage's thread.
 struct RelabelLabelSet: @unchecked Sendable {
     static let nameLabel = Array("__name__".utf8)
 
-    /// The labels, untouched originals first (`0..<baseCount`, sorted), then those set by rules.
+    /// The labels but `__name__`: sorted by name, names unique, values not empty.
     private(set) var labels: [LabelRecord] = []
-    private var baseCount = 0
+    /// The value of `__name__`; nil when absent.
+    private(set) var name: ByteSpan?
     /// Bytes written by rules, at offsets from `scratchStart`.
     private(set) var scratch: [UInt8] = []
     private(set) var scratchStart = 0
     private var base = UnsafeRawBufferPointer(start: nil, count: 0)
     private var baseStart = 0
+    /// The span of the bytes `__name__` in the base (`MetricRelabeler.begin` stores them).
+    private var nameLabelSpan = ByteSpan.empty
+    /// Names rules set since they were last deleted, in the order first set (the Builder's add list).
+    private var added: [ByteSpan] = []
+    /// Labels whose name starts with `__`: the result leaves them out.
+    private var reservedCount = 0
+    /// The name spans of the last row found sorted, unique and free of `__name__`, and its
+    /// number of `__` names; valid for one batch (`startBatch`).
+    private var orderedNames: [ByteSpan] = []
+    private var orderedReserved = 0
+
+    /// Forgets what it learnt of the last batch's rows; `nameLabel` is `__name__` in the new one.
+    mutating func startBatch(nameLabel: ByteSpan) {
+        nameLabelSpan = nameLabel
+        orderedNames.removeAll(keepingCapacity: true)
+        orderedReserved = 0
+    }
 
     /// Starts over on new base bytes: `base` holds offsets `baseStart..<scratchStart`.
     mutating func reset(base: UnsafeRawBufferPointer, baseStart: Int) {
         self.base = base
         self.baseStart = baseStart
         scratchStart = baseStart + base.count
-        scratch.removeAll(keepingCapacity: true)
-        labels.removeAll(keepingCapacity: true)
-        baseCount = 0
+        if !scratch.isEmpty { scratch.removeAll(keepingCapacity: true) }
+        if !added.isEmpty { added.removeAll(keepingCapacity: true) }
     }
 
-    /// Adds the original labels: `__name__` (the span `nameLabel`) set to `name`, and `labels`.
-    /// Labels with an empty value are left out, as Prometheus reads them as absent.
-    mutating func addOriginals(nameLabel: ByteSpan, name: ByteSpan, labels originals: ArraySlice<LabelRecord>) {
-        labels.append(LabelRecord(name: nameLabel, value: name))
+    /// Takes a row's metric name and labels. A label with an empty value is absent, as
+    /// Prometheus reads it; of a name given twice (`__name__` included), the last value counts.
+    mutating func addOriginals(name: ByteSpan, labels originals: ArraySlice<LabelRecord>) {
+        self.name = name.length > 0 ? name : nil
+        if !labels.isEmpty { labels.removeAll(keepingCapacity: true) }
         labels.append(contentsOf: originals)
-        if name.length == 0 || originals.contains(where: { $0.value.length == 0 }) {
-            labels.removeAll { $0.value.length == 0 }
-        }
-        baseCount = labels.count
-    }
-
-    /// Sorts the original labels by name; of a name given twice, the last value is kept.
-    mutating func sortOriginals() {
-        // Usually sorted already (a scrape's labels are, and a relabel result is): one pass tells.
-        var next = 1
-        while next < labels.count, precedes(labels[next - 1].name, labels[next].name) { next += 1 }
-        if next >= labels.count {
-            baseCount = labels.count
-            return
-        }
-        var sorted = labels
-        labels = []
-        sortByName(&sorted)
-        var i = 1
-        while i < sorted.count {
-            if sameName(sorted[i - 1].name, sorted[i].name) { sorted.remove(at: i - 1) } else { i += 1 }
-        }
-        labels = sorted
-        baseCount = labels.count
+        if isOrderedLikeLastRow() { return reservedCount = orderedReserved }
+        normalize()
     }
 
     /// Copies `bytes` into `scratch`; returns their span.
@@ -77,91 +77,156 @@ struct RelabelLabelSet: @unchecked Sendable {
     /// Calls `body` with the bytes of `span`.
     @inline(__always)
     func withBytes<R>(_ span: ByteSpan, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let offset = Int(span.offset), length = Int(span.length)
-        if offset >= scratchStart {
-            return try scratch.withUnsafeBytes {
-                try body(UnsafeRawBufferPointer(rebasing: $0[(offset - scratchStart)..<(offset - scratchStart + length)]))
-            }
-        }
-        return try body(UnsafeRawBufferPointer(rebasing: base[(offset - baseStart)..<(offset - baseStart + length)]))
+        if isBase(span) { return try body(baseBytes(span)) }
+        let offset = Int(span.offset) - scratchStart
+        return try scratch.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + Int(span.length))])) }
     }
 
     /// The value of the label called `name`; nil when there is none.
     func value(of name: UnsafeRawBufferPointer) -> ByteSpan? {
-        index(of: name).map { labels[$0].value }
+        if Self.isNameLabel(name) { return self.name }
+        return index(of: name).map { labels[$0].value }
     }
 
     /// Sets label `name` to `value` (an empty value deletes it), as `labels.Builder.Set`.
     mutating func set(_ name: UnsafeRawBufferPointer, _ value: ByteSpan) {
         guard value.length > 0 else { return delete(name) }
-        if let i = index(of: name) {
-            if i < baseCount {
-                var label = labels.remove(at: i)
-                baseCount -= 1
-                label.value = value
-                labels.append(label)
-            } else {
-                labels[i].value = value
-            }
-        } else {
-            labels.append(LabelRecord(name: store(name), value: value))
+        if Self.isNameLabel(name) {
+            self.name = value
+            return noteAdded(nameLabelSpan)
         }
+        if let i = index(of: name) {
+            labels[i].value = value
+            return noteAdded(labels[i].name)
+        }
+        let span = store(name)
+        var at = labels.count
+        while at > 0, withBytes(labels[at - 1].name, { ByteOrder.compare($0, name) > 0 }) { at -= 1 }
+        labels.insert(LabelRecord(name: span, value: value), at: at)
+        if Self.isReserved(name) { reservedCount += 1 }
+        noteAdded(span)
     }
 
-    /// Removes label `name` if present.
+    /// Removes label `name` if present, as `labels.Builder.Del`.
     mutating func delete(_ name: UnsafeRawBufferPointer) {
+        removeAdded(name)
+        if Self.isNameLabel(name) { return self.name = nil }
         guard let i = index(of: name) else { return }
+        if Self.isReserved(name) { reservedCount -= 1 }
         labels.remove(at: i)
-        if i < baseCount { baseCount -= 1 }
     }
 
     /// Removes the labels whose whole name `regex` matches (`keep` false: labeldrop), or those
-    /// it does not match (`keep` true: labelkeep).
-    mutating func removeLabels(matching regex: RelabelRegex, keep: Bool) {
+    /// it does not match (`keep` true: labelkeep); `nameMatches` says whether it matches `__name__`.
+    mutating func removeLabels(matching regex: RelabelRegex, keep: Bool, nameMatches: Bool) {
+        if name != nil, nameMatches != keep {
+            name = nil
+            Self.nameLabel.withUnsafeBytes { removeAdded($0) }
+        }
         var write = 0
         for read in labels.indices {
-            let name = labels[read].name
-            let matched = isBase(name) ? regex.isMatch(baseBytes(name)) : withBytes(name) { regex.isMatch($0) }
+            let label = labels[read]
+            let matched = isBase(label.name) ? regex.isMatch(baseBytes(label.name)) : withBytes(label.name) { regex.isMatch($0) }
             if matched == keep {
-                labels[write] = labels[read]
+                labels[write] = label
                 write += 1
-            } else if read < baseCount {
-                baseCount -= 1
+            } else {
+                if withBytes(label.name, Self.isReserved) { reservedCount -= 1 }
+                if !added.isEmpty, let i = added.firstIndex(where: { sameName($0, label.name) }) { added.remove(at: i) }
             }
         }
-        labels.removeLast(labels.count - write)
+        if write < labels.count { labels.removeLast(labels.count - write) }
     }
 
-    /// The result: the metric name (nil when empty or absent) and, in `out`, the other labels
-    /// sorted by name, without those starting `__` (Prometheus drops them after relabeling).
-    func result(into out: inout [LabelRecord]) -> ByteSpan? {
+    /// The labels (`__name__` included) in the order the Builder visits them: untouched ones
+    /// sorted by name, then those rules set, in the order first set.
+    func builderOrder(into out: inout [LabelRecord]) {
         out.removeAll(keepingCapacity: true)
-        out.append(contentsOf: labels)
-        var name: ByteSpan?
-        var write = 0
-        for read in out.indices {
-            let label = out[read]
-            switch isBase(label.name) ? Self.reserved(baseBytes(label.name)) : withBytes(label.name, Self.reserved) {
-            case .name: name = label.value
-            case .other: break
-            case nil:
-                out[write] = label
+        var all = labels
+        if let name {
+            let at = all.firstIndex { withBytes($0.name) { n in Self.nameLabel.withUnsafeBytes { ByteOrder.compare(n, $0) > 0 } } }
+            all.insert(LabelRecord(name: nameLabelSpan, value: name), at: at ?? all.count)
+        }
+        out.append(contentsOf: all.filter { label in !withBytes(label.name) { addedIndex($0) != nil } })
+        for span in added {
+            let value = withBytes(span) { self.value(of: $0) }
+            if let value { out.append(LabelRecord(name: span, value: value)) }
+        }
+    }
+
+    /// Ends the rules: leaves out the labels starting with `__` (Prometheus drops them after
+    /// relabeling) and returns the metric name, nil when it is absent; `labels` is then the result.
+    mutating func finish() -> ByteSpan? {
+        if reservedCount > 0 {
+            var write = 0
+            for read in labels.indices where !withBytes(labels[read].name, Self.isReserved) {
+                labels[write] = labels[read]
                 write += 1
             }
+            labels.removeLast(labels.count - write)
+            reservedCount = 0
         }
-        out.removeLast(out.count - write)
-        sortByName(&out)
         return name
     }
 
-    private enum Reserved { case name, other }
+    // MARK: Order
 
-    /// `.name` for `__name__`, `.other` for another name starting `__`, else nil.
+    /// True when the labels' names are the spans of the last row found in order (and no value is empty).
     @inline(__always)
-    private static func reserved(_ name: UnsafeRawBufferPointer) -> Reserved? {
-        guard name.count >= 2, name[0] == UInt8(ascii: "_"), name[1] == UInt8(ascii: "_") else { return nil }
-        return nameLabel.withUnsafeBytes { ByteOrder.equal(name, $0) } ? .name : .other
+    private func isOrderedLikeLastRow() -> Bool {
+        guard labels.count == orderedNames.count else { return false }
+        for i in labels.indices where labels[i].name != orderedNames[i] || labels[i].value.length == 0 { return false }
+        return true
     }
+
+    /// Drops empty values, sorts the labels by name (stable), keeps the last value of a name
+    /// and moves a `__name__` label to `name`; remembers the row when it was in order already.
+    /// (The originals are all in the base bytes.)
+    private mutating func normalize() {
+        var write = 0
+        for read in labels.indices where labels[read].value.length > 0 {
+            labels[write] = labels[read]
+            write += 1
+        }
+        let hadEmpty = write < labels.count
+        if hadEmpty { labels.removeLast(labels.count - write) }
+        var inOrder = true
+        for i in labels.indices.dropFirst() where ByteOrder.compare(baseBytes(labels[i - 1].name), baseBytes(labels[i].name)) >= 0 {
+            inOrder = false
+            break
+        }
+        if !inOrder {
+            for i in labels.indices.dropFirst() {
+                var j = i
+                while j > 0, ByteOrder.compare(baseBytes(labels[j].name), baseBytes(labels[j - 1].name)) < 0 {
+                    labels.swapAt(j, j - 1)
+                    j -= 1
+                }
+            }
+        }
+        write = 0
+        var hasName = false
+        reservedCount = 0
+        for read in labels.indices {
+            let label = labels[read], bytes = baseBytes(label.name)
+            if read + 1 < labels.count, ByteOrder.equal(baseBytes(labels[read + 1].name), bytes) { continue }
+            if Self.isNameLabel(bytes) {
+                name = label.value
+                hasName = true
+                continue
+            }
+            if Self.isReserved(bytes) { reservedCount += 1 }
+            labels[write] = label
+            write += 1
+        }
+        if write < labels.count { labels.removeLast(labels.count - write) }
+        guard inOrder, !hadEmpty, !hasName else { return }
+        orderedNames.removeAll(keepingCapacity: true)
+        for label in labels { orderedNames.append(label.name) }
+        orderedReserved = reservedCount
+    }
+
+    // MARK: Lookup
 
     /// The index of the label called `name`.
     @inline(__always)
@@ -171,6 +236,22 @@ struct RelabelLabelSet: @unchecked Sendable {
             if isBase(span) ? ByteOrder.equal(baseBytes(span), name) : withBytes(span, { ByteOrder.equal($0, name) }) { return i }
         }
         return nil
+    }
+
+    private mutating func noteAdded(_ span: ByteSpan) {
+        if added.isEmpty || withBytes(span, { addedIndex($0) == nil }) { added.append(span) }
+    }
+
+    private mutating func removeAdded(_ name: UnsafeRawBufferPointer) {
+        if !added.isEmpty, let i = addedIndex(name) { added.remove(at: i) }
+    }
+
+    private func sameName(_ a: ByteSpan, _ b: ByteSpan) -> Bool {
+        withBytes(a) { x in withBytes(b) { ByteOrder.equal(x, $0) } }
+    }
+
+    private func addedIndex(_ name: UnsafeRawBufferPointer) -> Int? {
+        added.firstIndex { span in withBytes(span) { ByteOrder.equal($0, name) } }
     }
 
     /// True when `span` is in the base bytes (read without a closure by `baseBytes`).
@@ -183,30 +264,17 @@ struct RelabelLabelSet: @unchecked Sendable {
         UnsafeRawBufferPointer(start: base.baseAddress.map { $0 + (Int(span.offset) - baseStart) }, count: Int(span.length))
     }
 
-    /// Sorts `list` by name, bytewise as Prometheus sorts; a series has a handful of labels,
-    /// so an insertion sort, which allocates nothing.
-    private func sortByName(_ list: inout [LabelRecord]) {
-        for i in list.indices.dropFirst() {
-            var j = i
-            while j > 0, precedes(list[j].name, list[j - 1].name) {
-                list.swapAt(j, j - 1)
-                j -= 1
-            }
-        }
-    }
+    /// `__name__` as one little-endian word.
+    private static let nameWord = nameLabel.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
 
     @inline(__always)
-    private func sameName(_ a: ByteSpan, _ b: ByteSpan) -> Bool {
-        if a == b { return true }
-        guard a.length == b.length else { return false }
-        if isBase(a), isBase(b) { return ByteOrder.equal(baseBytes(a), baseBytes(b)) }
-        return withBytes(a) { x in withBytes(b) { y in ByteOrder.equal(x, y) } }
+    static func isNameLabel(_ name: UnsafeRawBufferPointer) -> Bool {
+        name.count == 8 && UInt64(littleEndian: name.loadUnaligned(as: UInt64.self)) == nameWord
     }
 
+    /// True for a name starting `__`.
     @inline(__always)
-    private func precedes(_ a: ByteSpan, _ b: ByteSpan) -> Bool {
-        if a == b { return false }
-        if isBase(a), isBase(b) { return ByteOrder.compare(baseBytes(a), baseBytes(b)) < 0 }
-        return withBytes(a) { x in withBytes(b) { y in ByteOrder.compare(x, y) < 0 } }
+    private static func isReserved(_ name: UnsafeRawBufferPointer) -> Bool {
+        name.count >= 2 && name[0] == UInt8(ascii: "_") && name[1] == UInt8(ascii: "_")
     }
 }

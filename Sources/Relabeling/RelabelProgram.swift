@@ -18,6 +18,8 @@ package final class RelabelProgram: @unchecked Sendable {
         private let strings: RelabelByteStrings
         let sourceCount: Int
         let regex: RelabelRegex
+        /// Whether `regex` matches the name `__name__` (what labeldrop and labelkeep need of it).
+        let matchesName: Bool
         let target: RelabelTemplate
         let replacement: RelabelTemplate
         let modulus: UInt64
@@ -27,6 +29,7 @@ package final class RelabelProgram: @unchecked Sendable {
             strings = RelabelByteStrings((rule.sourceLabels + [rule.separator, rule.targetLabel]).map { Array($0.utf8) })
             sourceCount = rule.sourceLabels.count
             self.regex = regex
+            matchesName = RelabelLabelSet.nameLabel.withUnsafeBytes { regex.isMatch($0) }
             target = RelabelTemplate(rule.targetLabel, regex: regex)
             replacement = RelabelTemplate(rule.replacement, regex: regex)
             modulus = rule.modulus
@@ -65,7 +68,7 @@ package final class RelabelProgram: @unchecked Sendable {
         unowned(unsafe) let rule = rules[index]
         switch rule.action {
         case .labeldrop, .labelkeep:
-            labels.removeLabels(matching: rule.regex, keep: rule.action == .labelkeep)
+            labels.removeLabels(matching: rule.regex, keep: rule.action == .labelkeep, nameMatches: rule.matchesName)
             return true
         case .labelmap:
             labelmap(rule, &labels, &work)
@@ -156,8 +159,7 @@ package final class RelabelProgram: @unchecked Sendable {
     /// `labelmap`: every label whose name matches is copied to the name the replacement
     /// expands to, visiting the labels as they were before the rule.
     private func labelmap(_ rule: Rule, _ labels: inout RelabelLabelSet, _ work: inout RelabelWorkspace) {
-        work.snapshot.removeAll(keepingCapacity: true)
-        work.snapshot.append(contentsOf: labels.labels)
+        labels.builderOrder(into: &work.snapshot)
         for label in work.snapshot {
             var name = work.name
             work.name = []

@@ -46,4 +46,30 @@ final class MetricRelabelerTests: XCTestCase {
         XCTAssertEqual(batch.name(0), "y_total")
         XCTAssertEqual(batch.labelPairs(0).map { "\($0.0)=\($0.1)" }, ["job=j"])
     }
+
+    /// Rows whose label names are the same spans (as a scrape stores them, once per batch) skip
+    /// the order check after the first; what each row holds must still count.
+    func testRowsSharingNameSpansAreReadEachForItsOwnValues() throws {
+        var relabeler = try relabeler([rule(.replace, sources: ["a"], target: "c")])
+        var batch = MetricBatch()
+        let (tmp, a, b) = (batch.store("__tmp"), batch.store("a"), batch.store("b"))
+        let name = batch.store("m")
+        func row(_ labels: [(ByteSpan, String)]) {
+            batch.append(nameSpan: name, labels: labels.map { LabelRecord(name: $0.0, value: batch.store($0.1)) },
+                         value: 0, timestamp: 0, kind: .gauge)
+        }
+        row([(a, "1"), (b, "2")])
+        row([(a, "3"), (b, "")])
+        row([(b, "4"), (a, "5")])
+        row([(tmp, "x"), (a, "6")])
+        row([(tmp, "y"), (a, "7")])
+        row([(a, "8"), (a, "9")])
+        relabeler.begin(&batch)
+        let rows = batch.count
+        for i in 0..<rows where relabeler.relabel(name: batch.records[i].name, labels: batch.labels(of: i), of: batch) {
+            relabeler.replaceWithResult(i, in: &batch)
+        }
+        XCTAssertEqual((0..<rows).map { batch.labelPairs($0).map { "\($0.0)=\($0.1)" }.joined(separator: ",") },
+                       ["a=1,b=2,c=1", "a=3,c=3", "a=5,b=4,c=5", "a=6,c=6", "a=7,c=7", "a=9,c=9"])
+    }
 }
