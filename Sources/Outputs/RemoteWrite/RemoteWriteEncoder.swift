@@ -161,9 +161,23 @@ private struct WireWriter {
         count += 8
     }
 
+    /// Copies `bytes`; label names and values are short, and 4–16 of them take two
+    /// overlapping word moves instead of a call to memmove.
     @inline(__always)
     mutating func bytes(_ bytes: UnsafeRawBufferPointer) {
-        if let from = bytes.baseAddress { (base + count).copyMemory(from: from, byteCount: bytes.count) }
-        count += bytes.count
+        let n = bytes.count, to = base + count
+        if let from = bytes.baseAddress {
+            switch n {
+            case 8...16:
+                to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                (to + n - 8).storeBytes(of: from.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), as: UInt64.self)
+            case 4..<8:
+                to.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
+                (to + n - 4).storeBytes(of: from.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self), as: UInt32.self)
+            default:
+                to.copyMemory(from: from, byteCount: n)
+            }
+        }
+        count += n
     }
 }
