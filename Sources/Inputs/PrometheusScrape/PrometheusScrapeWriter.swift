@@ -34,6 +34,10 @@ struct PrometheusScrapeWriter: Sendable {
     /// Where in `pending` a sample's labels renamed `exported_<name>` are.
     private var renamed: [Int] = []
     private var scratch: [LabelRecord] = []
+    /// The name indices of the last sorted `pending`, and the order of `pending` that sorted it
+    /// (ranks keep their relative order as names are added).
+    private var lastNames: [Int] = []
+    private var lastOrder: [Int] = []
     /// The last metric name stored, its bytes and span.
     private var lastName: [UInt8] = []
     private var lastNameSpan = ByteSpan(offset: 0, length: 0)
@@ -119,20 +123,26 @@ struct PrometheusScrapeWriter: Sendable {
         }
     }
 
-    /// Fills `scratch` with `pending` sorted by name rank (an insertion sort: a handful of labels,
-    /// usually in the same order line after line).
+    /// Fills `scratch` with `pending` sorted by name rank. Lines of a family carry the same names
+    /// in the same order, so the order found for one line is kept and reused while the names
+    /// repeat (an insertion sort per line took 2.6 % of W3's CPU).
     private mutating func sortPending() {
         scratch.removeAll(keepingCapacity: true)
-        for i in pending.indices {
-            let rank = names.names[pending[i].name].rank
-            var at = scratch.count
-            scratch.append(pending[i].label)
-            while at > 0, names.names[pending[at - 1].name].rank > rank {
-                pending.swapAt(at - 1, at)
-                scratch.swapAt(at - 1, at)
-                at -= 1
+        if pending.count != lastNames.count || pending.indices.contains(where: { pending[$0].name != lastNames[$0] }) {
+            lastNames.removeAll(keepingCapacity: true)
+            lastOrder.removeAll(keepingCapacity: true)
+            for i in pending.indices {
+                lastNames.append(pending[i].name)
+                let rank = names.names[pending[i].name].rank
+                var at = lastOrder.count
+                lastOrder.append(i)
+                while at > 0, names.names[pending[lastOrder[at - 1]].name].rank > rank {
+                    lastOrder.swapAt(at - 1, at)
+                    at -= 1
+                }
             }
         }
+        for i in lastOrder { scratch.append(pending[i].label) }
     }
 
     /// The span of metric name `name`: the last one's when equal (a family's lines come together).

@@ -161,8 +161,8 @@ private struct WireWriter {
         count += 8
     }
 
-    /// Copies `bytes`; label names and values are short, and 4–16 of them take two
-    /// overlapping word moves instead of a call to memmove.
+    /// Copies `bytes`; label names and values are short, and up to 16 bytes are moved without
+    /// a call to memmove (4–16 as two overlapping words).
     @inline(__always)
     mutating func bytes(_ bytes: UnsafeRawBufferPointer) {
         let n = bytes.count, to = base + count
@@ -174,6 +174,8 @@ private struct WireWriter {
             case 4..<8:
                 to.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
                 (to + n - 4).storeBytes(of: from.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self), as: UInt32.self)
+            case 1..<4:
+                for i in 0..<n { to.storeBytes(of: from.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
             default:
                 to.copyMemory(from: from, byteCount: n)
             }
