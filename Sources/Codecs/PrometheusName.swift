@@ -12,19 +12,34 @@ package enum PrometheusName {
     }
 
     /// `[a-zA-Z0-9_:]`: a byte a metric name may hold.
+    @inline(__always)
     package static func isNameByte(_ b: UInt8) -> Bool {
         isAlphanumeric(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: ":")
     }
 
+    /// `[a-zA-Z0-9_]`: a byte a label name may hold.
+    @inline(__always)
+    package static func isLabelNameByte(_ b: UInt8) -> Bool {
+        isAlphanumeric(b) || b == UInt8(ascii: "_")
+    }
+
     /// True when `name` is a valid metric name (or name prefix when `allowEmpty`).
-    package static func isValidMetricName(_ name: String, allowEmpty: Bool = false) -> Bool {
-        guard let first = name.utf8.first else { return allowEmpty }
-        return !isDigit(first) && name.utf8.allSatisfy(isNameByte)
+    package static func isValidMetricName<Bytes: Collection<UInt8>>(_ name: Bytes, allowEmpty: Bool = false) -> Bool {
+        guard let first = name.first else { return allowEmpty }
+        return !isDigit(first) && name.allSatisfy(isNameByte)
     }
 
     /// True when `name` is a valid label name.
-    package static func isValidLabelName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, !isDigit(first) else { return false }
-        return name.utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") }
+    package static func isValidLabelName<Bytes: Collection<UInt8>>(_ name: Bytes) -> Bool {
+        guard let first = name.first, !isDigit(first) else { return false }
+        return name.allSatisfy(isLabelNameByte)
     }
+
+    /// True when `name` is a valid metric name (or name prefix when `allowEmpty`).
+    package static func isValidMetricName(_ name: String, allowEmpty: Bool = false) -> Bool {
+        isValidMetricName(name.utf8, allowEmpty: allowEmpty)
+    }
+
+    /// True when `name` is a valid label name.
+    package static func isValidLabelName(_ name: String) -> Bool { isValidLabelName(name.utf8) }
 }

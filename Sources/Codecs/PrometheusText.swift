@@ -59,22 +59,4 @@ public enum PrometheusText {
         writeValue(value, into: &buffer)
         buffer.writeStaticString("\n")
     }
-
-    /// True when `name` is a valid metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
-    public static func isValidMetricName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, !(48...57).contains(first) else { return false }
-        return name.utf8.allSatisfy { isNameByte($0, allowColon: true) }
-    }
-
-    /// True when `name` is a valid label name: `[a-zA-Z_][a-zA-Z0-9_]*`.
-    public static func isValidLabelName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, !(48...57).contains(first) else { return false }
-        return name.utf8.allSatisfy { isNameByte($0, allowColon: false) }
-    }
-
-    @inline(__always)
-    static func isNameByte(_ b: UInt8, allowColon: Bool) -> Bool {
-        (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z") || (48...57).contains(b)
-            || b == UInt8(ascii: "_") || (allowColon && b == UInt8(ascii: ":"))
-    }
 }

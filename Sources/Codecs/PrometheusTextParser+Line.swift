@@ -34,7 +34,7 @@ extension PrometheusTextParser {
         var i = 0
         Self.skipBlanks(b, &i)
         let nameStart = i
-        while i < n, PrometheusText.isNameByte(b[i], allowColon: true) { i += 1 }
+        while i < n, PrometheusName.isNameByte(b[i]) { i += 1 }
         let name = UnsafeRawBufferPointer(rebasing: b[nameStart..<i])
         guard Self.isMetricName(name), i == n || b[i] == UInt8(ascii: "{") || Self.isBlank(b[i]) else {
             return emit(.malformed(line: lineNumber, reason: "invalid metric name"))
@@ -65,7 +65,7 @@ extension PrometheusTextParser {
         labels.withUnsafeBufferPointer { ranges in
             scratch.withUnsafeBytes { unescaped in
                 emit(.sample(PrometheusSample(name: sample.name, value: sample.value, timestamp: sample.timestamp,
-                                              type: sample.type, line: lineNumber, lineBytes: b,
+                                              type: sample.type, lineBytes: b,
                                               scratch: unescaped, labelRanges: ranges)))
             }
         }
@@ -80,7 +80,7 @@ extension PrometheusTextParser {
             guard i < n else { return "unterminated label set" }
             if b[i] == UInt8(ascii: "}") { i += 1; return nil }
             let nameStart = i
-            while i < n, PrometheusText.isNameByte(b[i], allowColon: false) { i += 1 }
+            while i < n, PrometheusName.isLabelNameByte(b[i]) { i += 1 }
             guard i > nameStart, b[nameStart] &- UInt8(ascii: "0") >= 10 else { return "invalid label name" }
             let name = nameStart..<i
             let nameBytes = UnsafeRawBufferPointer(rebasing: b[name])
@@ -186,6 +186,6 @@ extension PrometheusTextParser {
     /// `[a-zA-Z_:][a-zA-Z0-9_:]*`.
     static func isMetricName(_ b: UnsafeRawBufferPointer) -> Bool {
         guard let first = b.first, first &- UInt8(ascii: "0") >= 10 else { return false }
-        return b.allSatisfy { PrometheusText.isNameByte($0, allowColon: true) }
+        return b.allSatisfy(PrometheusName.isNameByte)
     }
 }

@@ -66,8 +66,6 @@ public struct PrometheusSample {
     public let timestamp: Int64?
     /// The type of the family the sample belongs to (`untyped`/`unknown` without a matching `# TYPE`).
     public let type: PrometheusMetricType
-    /// The 1-based line number.
-    public let line: Int
     let lineBytes: UnsafeRawBufferPointer
     let scratch: UnsafeRawBufferPointer
     let labelRanges: UnsafeBufferPointer<PrometheusTextParser.LabelRange>

@@ -138,7 +138,7 @@ package final class RelabelProgram: @unchecked Sendable {
                 rule.target.expand(rule.regex, subject: subject, into: &work.name)
                 rule.replacement.expand(rule.regex, subject: subject, into: &work.value)
             }
-            applies = Self.isLabelName(work.name)
+            applies = PrometheusName.isValidLabelName(work.name)
         }
         let (key, name, value) = (work.key, work.name, work.value)
         key.withUnsafeBytes { key in
@@ -191,11 +191,5 @@ package final class RelabelProgram: @unchecked Sendable {
             n /= 10
         } while n > 0
         out[start...].reverse()
-    }
-
-    /// A label name as Prometheus' (legacy) validation has it: `[a-zA-Z_][a-zA-Z0-9_]*`.
-    private static func isLabelName(_ bytes: [UInt8]) -> Bool {
-        guard let first = bytes.first, !PrometheusName.isDigit(first) else { return false }
-        return bytes.allSatisfy { PrometheusName.isAlphanumeric($0) || $0 == UInt8(ascii: "_") }
     }
 }

@@ -111,7 +111,7 @@ package struct RelabelRuleConfig: Sendable, Equatable {
     /// followed by a word or a braced word.
     static func isLabelNameTemplate(_ text: String) -> Bool {
         let b = Array(text.utf8)
-        let isWord = { (c: UInt8) in PrometheusName.isAlphanumeric(c) || c == UInt8(ascii: "_") }
+        let isWord = PrometheusName.isLabelNameByte
         guard let first = b.first, first == UInt8(ascii: "$") || (isWord(first) && !PrometheusName.isDigit(first)) else {
             return false
         }

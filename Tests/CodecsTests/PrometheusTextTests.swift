@@ -48,19 +48,19 @@ final class PrometheusTextTests: XCTestCase {
 
     func testMetricNames() {
         for name in ["up", "http_requests_total", "job:rate5m", ":leading_colon", "_x", "A9_Z", "a_1"] {
-            XCTAssertTrue(PrometheusText.isValidMetricName(name), name)
+            XCTAssertTrue(PrometheusName.isValidMetricName(name), name)
         }
         for name in ["", "9lives", "a-b", "a b", "a.b", "é", "a[", "a@", "a`", "a{", "a/"] {
-            XCTAssertFalse(PrometheusText.isValidMetricName(name), name)
+            XCTAssertFalse(PrometheusName.isValidMetricName(name), name)
         }
     }
 
     func testLabelNames() {
         for name in ["job", "__name__", "_x", "Status_Code2"] {
-            XCTAssertTrue(PrometheusText.isValidLabelName(name), name)
+            XCTAssertTrue(PrometheusName.isValidLabelName(name), name)
         }
         for name in ["", "a:b", ":x", "1a", "a-b", "a b", "ü"] {
-            XCTAssertFalse(PrometheusText.isValidLabelName(name), name)
+            XCTAssertFalse(PrometheusName.isValidLabelName(name), name)
         }
     }
 }

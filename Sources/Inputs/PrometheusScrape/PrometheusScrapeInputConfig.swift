@@ -57,7 +57,7 @@ public struct PrometheusScrapeInputConfig: ComponentConfig {
         for group in reader.childList("static_configs") {
             defer { group.finish() }
             let labels = group.stringMap("labels") ?? []
-            for (name, _) in labels where !PrometheusText.isValidLabelName(name) || name.hasPrefix("__") {
+            for (name, _) in labels where !PrometheusName.isValidLabelName(name) || name.hasPrefix("__") {
                 group.error("labels", "invalid label name '\(name)'")
             }
             for (i, address) in (group.stringList("targets", required: true) ?? []).enumerated() {

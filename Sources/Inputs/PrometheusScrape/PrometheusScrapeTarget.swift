@@ -1,15 +1,11 @@
 import Pipeline
 
 /// One endpoint to scrape: its URL and the labels every sample from it gets.
-struct PrometheusScrapeTarget: Sendable, Equatable {
+struct PrometheusScrapeTarget: Sendable {
     /// The URL requested, with `metrics_path` and `params` applied.
     let url: String
     /// `job`, `instance` and the `static_configs` labels, sorted by name.
     let labels: [(name: String, value: String)]
-
-    static func == (a: Self, b: Self) -> Bool {
-        a.url == b.url && a.labels.elementsEqual(b.labels) { $0 == $1 }
-    }
 
     /// The target `address` (`host:port`, as Prometheus' `static_configs`, or a full URL), or nil
     /// when it is neither.

@@ -64,7 +64,8 @@ public struct CardinalityLimitTransform: TransformStage {
 
     public mutating func process(_ batch: consuming EventBatch, into output: inout TransformOutput) {
         var batch = batch
-        guard var metrics = batch.takeMetrics() else { return }
+        // Only metrics reach it (the graph refuses other inputs); anything else passes, never lost.
+        guard var metrics = batch.takeMetrics() else { return output.emit(batch) }
         roll(to: clock())
         refusals.removeAll(keepingCapacity: true)
         scratch.removeAll(keepingCapacity: true)
