@@ -20,7 +20,6 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        MallocTuning.apply()
         let settings = try logSettings()
         let sink: LogSink
         do { sink = try LogSink(path: settings.file) } catch {
