@@ -44,6 +44,9 @@ enum PipelineTestDecoder {
         }
         if let m = r.child("metric") {
             defer { m.finish() }
+            if message != nil || r.has("fields") {
+                r.error("metric", "an input is a log event ('message', 'syslog', 'fields') or a 'metric', not both")
+            }
             let name = m.string("name", required: true) ?? ""
             let value = m.has("value") ? m.double("value", default: 0) : 0
             if !m.has("value") { m.error(nil, "missing required option 'value'") }
