@@ -19,6 +19,8 @@ extension PrometheusTextParser {
             guard let type = PrometheusMetricType(word, format: format) else {
                 return "unknown metric type \"\(String(decoding: word, as: UTF8.self))\""
             }
+            // Exactly two tokens follow TYPE (the format's rule; Prometheus refuses more).
+            guard i == b.count else { return "text after the type in # TYPE" }
             setFamily(name, type)
         } else if !familyName.withUnsafeBytes({ ByteOrder.equal(name, $0) }) {
             setFamily(name, format.defaultType)

@@ -128,6 +128,12 @@ final class PrometheusTextParserTests: XCTestCase {
                        ["a 1.0 counter", "b 2.0 untyped", "a 3.0 untyped"])
     }
 
+    func testTypeTakesExactlyTwoTokens() {
+        // Trailing blanks are fine; another word makes the line malformed and the family untyped.
+        XCTAssertEqual(p004("# TYPE a counter \t\na 1\n# TYPE b gauge extra\nb 2\n"),
+                       ["a 1.0 counter", "E3: text after the type in # TYPE", "b 2.0 untyped"])
+    }
+
     func testOpenMetricsOnlyTypesAreRefusedIn004() {
         XCTAssertEqual(p004("# TYPE a info\na 1\n"), [#"E1: unknown metric type "info""#, "a 1.0 untyped"])
         XCTAssertEqual(om("# TYPE a untyped\na 1\n# EOF\n"), [#"E1: unknown metric type "untyped""#, "a 1.0 unknown"])
