@@ -62,6 +62,21 @@ final class PrometheusScrapeInputTests: PrometheusScrapeServerTestCase {
         XCTAssertGreaterThanOrEqual(pipeline.metrics("scrape").errorCounter("malformed_line").load(ordering: .relaxed), 1)
     }
 
+    func testASampleRepeatingASeriesOfThePageIsDroppedAndCounted() async throws {
+        // `a` twice (labels in another order the second time): the first is kept, as in Prometheus.
+        server.set("/metrics", .init("a{x=\"1\",y=\"2\"} 1\nb 5\na{y=\"2\",x=\"1\"} 2\n"))
+        let pipeline = try await RunningPipeline.scrape("targets: [\"\(address)\"], interval: 200ms")
+        try await eventually { pipeline.scrapes.count >= 2 }
+        let scrapes = pipeline.scrapes
+        let duplicates = pipeline.metrics("scrape").errorCounter("duplicate_series").load(ordering: .relaxed)
+        try await pipeline.stop()
+        for scrape in scrapes.prefix(2) {
+            XCTAssertEqual(scrape.filter { $0.name == "a" }.map(\.value), [1])
+            XCTAssertEqual(scrape.filter { $0.name == "b" }.map(\.value), [5])
+        }
+        XCTAssertGreaterThanOrEqual(duplicates, 2, "one per scrape")
+    }
+
     func testOpenMetricsAndStaticConfigs() async throws {
         server.set("/om", .init(Self.openMetrics, contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8"))
         let pipeline = try await RunningPipeline.scrape("""

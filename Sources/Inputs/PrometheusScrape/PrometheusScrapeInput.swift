@@ -84,6 +84,11 @@ struct PrometheusScrapeInput: InputStage {
                 log.warning("prometheus_scrape(\(context.id)): \(target.url): \(report.malformedLines) malformed "
                             + "lines, first at \(report.firstMalformed ?? "?")")
             }
+            if report.duplicateSeries > 0 {
+                context.metrics.errorCounter("duplicate_series").wrappingIncrement(by: report.duplicateSeries, ordering: .relaxed)
+                log.warning("prometheus_scrape(\(context.id)): \(target.url): dropped \(report.duplicateSeries) samples "
+                            + "repeating a series of the same page")
+            }
             guard !Task.isCancelled else { return }
             handoff.yield(consume batch)
             // A scrape is over within `timeout` ≤ `interval`; missed slots (a suspended process) are skipped.

@@ -28,9 +28,13 @@ struct PrometheusScrapeStaleness {
     private var sortedPrevious: [UInt64] = []
     private var sortedCurrent: [UInt64] = []
     private var gone: [UInt64] = []
+    /// Samples of the last page that repeated a series of it.
+    private var duplicates = 0
 
-    /// Appends stale markers for the series of the last page missing from `page`, then keeps `page`.
-    mutating func update(_ writer: inout PrometheusScrapeWriter, page: consuming Page) {
+    /// Appends stale markers for the series of the last page missing from `page`, then keeps
+    /// `page`; returns how many of its tracked samples repeat a series earlier in the page
+    /// (Prometheus counts them as duplicates). A page equal to the last has the last's count.
+    mutating func update(_ writer: inout PrometheusScrapeWriter, page: consuming Page) -> Int {
         if page.hashes != previous.hashes {
             sortedPrevious.removeAll(keepingCapacity: true)
             sortedPrevious.append(contentsOf: previous.hashes)
@@ -38,6 +42,7 @@ struct PrometheusScrapeStaleness {
             sortedCurrent.removeAll(keepingCapacity: true)
             sortedCurrent.append(contentsOf: page.hashes)
             sortedCurrent.sort()
+            duplicates = zip(sortedCurrent, sortedCurrent.dropFirst()).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
             gone.removeAll(keepingCapacity: true)
             var c = 0
             for hash in sortedPrevious where gone.last != hash {
@@ -47,6 +52,7 @@ struct PrometheusScrapeStaleness {
             if !gone.isEmpty { markGone(&writer) }
         }
         previous = page
+        return duplicates
     }
 
     /// Appends stale markers for every series of the last page (the target failed) and forgets them.
@@ -56,6 +62,7 @@ struct PrometheusScrapeStaleness {
         gone.sort()
         markGone(&writer)
         previous = Page()
+        duplicates = 0
     }
 
     /// Parses the last page again and appends the marker for each series whose hash is in `gone`

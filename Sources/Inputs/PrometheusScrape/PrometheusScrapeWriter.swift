@@ -159,6 +159,27 @@ struct PrometheusScrapeWriter: Sendable {
         batch.append(nameSpan: batch.store(name), labels: targetSpans, value: value, timestamp: timestamp, kind: .gauge)
     }
 
+    /// Drops the samples that repeat a series (name, labels and timestamp) of an earlier row,
+    /// keeping the first, as Prometheus refuses a duplicate sample; returns how many. Run only
+    /// when the page's series hashes showed a repeat, so it hashes rows again rather than
+    /// tracking every sample on the way in.
+    mutating func dropRepeatedSeries() -> Int {
+        var seen = Set<UInt64>(minimumCapacity: batch.count)
+        var repeated: [Bool] = []
+        repeated.reserveCapacity(batch.count)
+        for i in 0..<batch.count {
+            let record = batch.records[i]
+            var hash = batch.withBytes(record.name) { ByteHash.seriesName($0) }
+            for label in batch.labels(of: i) {
+                hash &+= batch.withBytes(label.name) { name in batch.withBytes(label.value) { ByteHash.seriesLabel(name: name, value: $0) } }
+            }
+            repeated.append(!seen.insert(ByteHash.mix(hash ^ UInt64(bitPattern: record.timestamp))).inserted)
+        }
+        let count = repeated.reduce(0) { $0 + ($1 ? 1 : 0) }
+        if count > 0 { batch.retain { !repeated[$0] } }
+        return count
+    }
+
     /// Drops every sample appended so far (a failed scrape keeps none).
     mutating func dropSamples() {
         batch.retain { _ in false }

@@ -24,6 +24,8 @@ struct PrometheusScraper {
         var bodyBytes: Int
         var malformedLines: Int
         var firstMalformed: String?
+        /// Samples dropped for repeating a series earlier in the page.
+        var duplicateSeries = 0
     }
 
     /// Prometheus' `Accept` header: OpenMetrics first, 0.0.4 as the fallback.
@@ -62,9 +64,9 @@ struct PrometheusScraper {
         if fetched.failure != nil {
             fetched.writer.dropSamples()
             staleness.markAllStale(&fetched.writer)
-        } else {
-            staleness.update(&fetched.writer, page: fetched.page)
         }
+        var duplicates = fetched.failure == nil ? staleness.update(&fetched.writer, page: fetched.page) : 0
+        if duplicates > 0 { duplicates = fetched.writer.dropRepeatedSeries() }
         lastCount = max(fetched.scraped, 64)
         lastLabelCount = max(fetched.writer.batch.labels.count, 256)
         let seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
@@ -74,7 +76,7 @@ struct PrometheusScraper {
         fetched.writer.appendScrapeSeries("scrape_samples_scraped", Double(fetched.scraped))
         fetched.writer.appendScrapeSeries("scrape_samples_post_metric_relabeling", Double(ok ? fetched.writer.sampleCount : 0))
         let report = Report(failure: fetched.failure, bodyBytes: fetched.bytes, malformedLines: fetched.malformed,
-                            firstMalformed: fetched.firstMalformed)
+                            firstMalformed: fetched.firstMalformed, duplicateSeries: duplicates)
         return (fetched.writer.batch, report)
     }
 
