@@ -66,9 +66,10 @@ public final class CapturingOutput: OutputStage, Sendable {
             if store { captured.withLockedValue { $0.append(batch) } }
             if let delay { await Self.spend(delay) }
             context.metrics.sentEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
-            batch.acknowledge(.delivered)
+            // Counted before the acknowledgement, so a test woken by it sees the events counted.
             batchCount.wrappingIncrement(ordering: .releasing)
             events.wrappingIncrement(by: batch.count, ordering: .releasing)
+            batch.acknowledge(.delivered)
         }
         finished.store(true, ordering: .releasing)
     }
