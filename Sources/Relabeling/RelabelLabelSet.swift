@@ -139,18 +139,24 @@ struct RelabelLabelSet: @unchecked Sendable {
     }
 
     /// The labels (`__name__` included) in the order the Builder visits them: untouched ones
-    /// sorted by name, then those rules set, in the order first set.
+    /// sorted by name, then those rules set, in the order first set. Allocates nothing once
+    /// `out` has grown.
     func builderOrder(into out: inout [LabelRecord]) {
         out.removeAll(keepingCapacity: true)
-        var all = labels
-        if let name {
-            let at = all.firstIndex { withBytes($0.name) { n in Self.nameLabel.withUnsafeBytes { ByteOrder.compare(n, $0) > 0 } } }
-            all.insert(LabelRecord(name: nameLabelSpan, value: name), at: at ?? all.count)
+        var namePending = name != nil && Self.nameLabel.withUnsafeBytes { addedIndex($0) == nil }
+        for label in labels {
+            let (untouched, afterName) = withBytes(label.name) { bytes in
+                (addedIndex(bytes) == nil, Self.nameLabel.withUnsafeBytes { ByteOrder.compare(bytes, $0) > 0 })
+            }
+            if namePending, afterName, let name {
+                out.append(LabelRecord(name: nameLabelSpan, value: name))
+                namePending = false
+            }
+            if untouched { out.append(label) }
         }
-        out.append(contentsOf: all.filter { label in !withBytes(label.name) { addedIndex($0) != nil } })
+        if namePending, let name { out.append(LabelRecord(name: nameLabelSpan, value: name)) }
         for span in added {
-            let value = withBytes(span) { self.value(of: $0) }
-            if let value { out.append(LabelRecord(name: span, value: value)) }
+            if let value = withBytes(span, { self.value(of: $0) }) { out.append(LabelRecord(name: span, value: value)) }
         }
     }
 

@@ -42,7 +42,7 @@ struct PrometheusScrapeWriter: Sendable {
     private var lastName: [UInt8] = []
     private var lastNameSpan = ByteSpan(offset: 0, length: 0)
 
-    init(target: PrometheusScrapeTarget, honorLabels: Bool, metricRelabel: RelabelProgram? = nil, timestamp: Int64,
+    init(target: PrometheusScrapeTarget, honorLabels: Bool, metricRelabel: consuming MetricRelabeler? = nil, timestamp: Int64,
          capacity: Int, labelCapacity: Int? = nil) {
         var batch = MetricBatch(capacity: capacity, labelCapacity: labelCapacity)
         let spans = target.labels.map { LabelRecord(name: batch.store($0.name), value: batch.store($0.value)) }
@@ -53,8 +53,8 @@ struct PrometheusScrapeWriter: Sendable {
         }
         targetSpans = spans
         self.names = names
-        self.metricRelabel = metricRelabel.map { MetricRelabeler(program: $0) }
-        self.metricRelabel?.begin(&batch)
+        metricRelabel?.begin(&batch)
+        self.metricRelabel = metricRelabel
         self.batch = batch
         self.honorLabels = honorLabels
         self.timestamp = timestamp
@@ -165,20 +165,23 @@ struct PrometheusScrapeWriter: Sendable {
     /// tracking every sample on the way in.
     mutating func dropRepeatedSeries() -> Int {
         var seen = Set<UInt64>(minimumCapacity: batch.count)
-        var repeated: [Bool] = []
-        repeated.reserveCapacity(batch.count)
-        for i in 0..<batch.count {
-            let record = batch.records[i]
-            var hash = batch.withBytes(record.name) { ByteHash.seriesName($0) }
-            for label in batch.labels(of: i) {
-                hash &+= batch.withBytes(label.name) { name in batch.withBytes(label.value) { ByteHash.seriesLabel(name: name, value: $0) } }
+        let repeated = MetricBatchView.with(batch) { view in
+            (0..<view.records.count).map { i in
+                var hash = ByteHash.seriesName(view.bytes(view.records[i].name))
+                for label in view.labels(of: i) {
+                    hash &+= ByteHash.seriesLabel(name: view.bytes(label.name), value: view.bytes(label.value))
+                }
+                return !seen.insert(ByteHash.mix(hash ^ UInt64(bitPattern: view.records[i].timestamp))).inserted
             }
-            repeated.append(!seen.insert(ByteHash.mix(hash ^ UInt64(bitPattern: record.timestamp))).inserted)
         }
         let count = repeated.reduce(0) { $0 + ($1 ? 1 : 0) }
         if count > 0 { batch.retain { !repeated[$0] } }
         return count
     }
+
+    /// Gives the `metric_relabel` state back, for the next scrape's writer; no sample can be
+    /// appended through it after.
+    mutating func takeRelabeler() -> MetricRelabeler? { metricRelabel.take() }
 
     /// Drops every sample appended so far (a failed scrape keeps none).
     mutating func dropSamples() {

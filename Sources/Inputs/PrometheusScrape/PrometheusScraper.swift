@@ -41,6 +41,9 @@ struct PrometheusScraper {
     let authorization: String?
     let metricRelabel: RelabelProgram?
     private var staleness = PrometheusScrapeStaleness()
+    /// The `metric_relabel` state kept from scrape to scrape (its `replace` results stay
+    /// remembered); lent to each scrape's writer, taken back after.
+    private var relabeler: MetricRelabeler?
     /// The last scrape's sample and label counts, to size the next batch.
     private var lastCount = 64
     private var lastLabelCount = 256
@@ -51,6 +54,7 @@ struct PrometheusScraper {
         self.target = target
         self.url = url ?? target.url
         self.metricRelabel = metricRelabel
+        relabeler = metricRelabel.map { MetricRelabeler(program: $0) }
         self.timeout = timeout
         self.honorLabels = honorLabels
         self.bodySizeLimit = bodySizeLimit
@@ -60,13 +64,14 @@ struct PrometheusScraper {
     /// Scrapes once; never throws: a failure is `up 0` in the batch and `Report.failure`.
     mutating func scrape(_ client: HTTPClient) async -> (MetricBatch, Report) {
         let started = ContinuousClock.now
-        var fetched = await fetchWithin(timeout, client, timestamp: WallClock.milliseconds())
+        var fetched = await fetchWithin(timeout, client, timestamp: WallClock.milliseconds(), relabeler: relabeler.take())
         if fetched.failure != nil {
             fetched.writer.dropSamples()
             staleness.markAllStale(&fetched.writer)
         }
         var duplicates = fetched.failure == nil ? staleness.update(&fetched.writer, page: fetched.page) : 0
         if duplicates > 0 { duplicates = fetched.writer.dropRepeatedSeries() }
+        relabeler = fetched.writer.takeRelabeler() ?? metricRelabel.map { MetricRelabeler(program: $0) }
         lastCount = max(fetched.scraped, 64)
         lastLabelCount = max(fetched.writer.batch.labels.count, 256)
         let seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
@@ -84,12 +89,16 @@ struct PrometheusScraper {
     /// that stalls, and the timeout must (cancelling the request). The child leaves its result in
     /// a box rather than returning it, so no finished task still holds the batch when it is
     /// changed next (which would copy it).
-    private func fetchWithin(_ timeout: Duration, _ client: HTTPClient, timestamp: Int64) async -> PrometheusScrapeFetch {
+    private func fetchWithin(_ timeout: Duration, _ client: HTTPClient, timestamp: Int64,
+                             relabeler: consuming MetricRelabeler?) async -> PrometheusScrapeFetch {
         let capacity = lastCount + 8, labelCapacity = lastLabelCount + 64
+        // Handed over through a box, so the child holds the only reference (no copy on first use).
+        let lent = NIOLockedValueBox<MetricRelabeler?>(consume relabeler)
         let box = NIOLockedValueBox<PrometheusScrapeFetch?>(nil)
         let finished = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                let fetched = await fetch(client, timestamp: timestamp, capacity: capacity, labelCapacity: labelCapacity)
+                let writer = makeWriter(timestamp, capacity, labelCapacity, lent.withLockedValue { $0.take() })
+                let fetched = await fetch(client, writer: writer, capacity: capacity)
                 box.withLockedValue { $0 = consume fetched }
                 return true
             }
@@ -102,17 +111,22 @@ struct PrometheusScraper {
             return first
         }
         if finished, let fetched = box.withLockedValue({ $0.take() }) { return fetched }
-        return PrometheusScrapeFetch(writer: makeWriter(timestamp, 8, 64), failure: Failure(kind: "scrape", reason: "timed out after \(timeout.formatted)"))
+        return PrometheusScrapeFetch(writer: makeWriter(timestamp, 8, 64, nil),
+                                     failure: Failure(kind: "scrape", reason: "timed out after \(timeout.formatted)"))
     }
 
-    private func makeWriter(_ timestamp: Int64, _ capacity: Int, _ labelCapacity: Int) -> PrometheusScrapeWriter {
-        PrometheusScrapeWriter(target: target, honorLabels: honorLabels, metricRelabel: metricRelabel, timestamp: timestamp,
-                               capacity: capacity, labelCapacity: labelCapacity)
+    /// A writer for one scrape, with `relabeler` (a new one from `metricRelabel` when nil).
+    private func makeWriter(_ timestamp: Int64, _ capacity: Int, _ labelCapacity: Int,
+                            _ relabeler: consuming MetricRelabeler?) -> PrometheusScrapeWriter {
+        PrometheusScrapeWriter(target: target, honorLabels: honorLabels,
+                               metricRelabel: relabeler ?? metricRelabel.map { MetricRelabeler(program: $0) },
+                               timestamp: timestamp, capacity: capacity, labelCapacity: labelCapacity)
     }
 
     /// Requests the page; a `PrometheusScrapeReceiver` parses it into `writer` as it arrives.
-    private func fetch(_ client: HTTPClient, timestamp: Int64, capacity: Int, labelCapacity: Int) async -> PrometheusScrapeFetch {
-        let receiver = PrometheusScrapeReceiver(writer: makeWriter(timestamp, capacity, labelCapacity), sampleLimit: sampleLimit, bodySizeLimit: bodySizeLimit,
+    private func fetch(_ client: HTTPClient, writer: consuming PrometheusScrapeWriter, capacity: Int) async -> PrometheusScrapeFetch {
+        let timestamp = writer.timestamp
+        let receiver = PrometheusScrapeReceiver(writer: writer, sampleLimit: sampleLimit, bodySizeLimit: bodySizeLimit,
                                                 capacity: capacity)
         var failure: Failure?
         do {
@@ -133,7 +147,7 @@ struct PrometheusScraper {
         } catch {
             failure = Failure(kind: "scrape", reason: Self.describe(error))
         }
-        var fetched = receiver.take() ?? PrometheusScrapeFetch(writer: makeWriter(timestamp, 8, 64))
+        var fetched = receiver.take() ?? PrometheusScrapeFetch(writer: makeWriter(timestamp, 8, 64, nil))
         fetched.failure = failure
         return fetched
     }
