@@ -20,13 +20,19 @@ final class InternalMetricsInputTests: XCTestCase {
         let out = pipeline.capture("metrics_out")
         let logs = pipeline.capture("logs_out")
         try await eventually { logs.eventCount == 250 }
-        // Wait for a sample taken after the 250 events were delivered.
-        try await eventually("a sample showing 250 events at logs_out") {
+        // Wait for a sample taken after the 250 events were delivered and counted as sent:
+        // the emitter counts a batch once its send returns, which may be after the output
+        // has counted it received.
+        func shows250(_ batch: MetricBatch, _ name: String, _ component: String) -> Bool {
+            (0..<batch.count).contains { i in
+                batch.name(i) == name && batch.labelPairs(i).contains { $0 == ("component", component) }
+                    && batch.records[i].value == 250
+            }
+        }
+        try await eventually("a sample showing 250 events sent by gen and received at logs_out") {
             self.metricBatches(out).contains { batch in
-                (0..<batch.count).contains { i in
-                    batch.name(i) == "pipectl_component_received_events_total"
-                        && batch.labelPairs(i).contains { $0 == ("component", "logs_out") } && batch.records[i].value == 250
-                }
+                shows250(batch, "pipectl_component_received_events_total", "logs_out")
+                    && shows250(batch, "pipectl_component_sent_events_total", "gen")
             }
         }
         try await pipeline.stop()
