@@ -25,10 +25,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CAllocCounter"),
         .target(
             name: "Codecs",
-            dependencies: ["CSnappy", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["CSnappy", "CZlib", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         .target(
             name: "Pipeline",
@@ -70,7 +71,8 @@ let package = Package(
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .target(
             name: "PipelineTesting",

@@ -108,14 +108,14 @@ public struct LogToMetricTransformConfig: ComponentConfig {
         return LogToMetricRule(kind: kind, name: name, field: field, labels: labels, buckets: buckets, when: when)
     }
 
-    private static func labels(_ reader: ConfigReader) -> [(name: String, template: LogToMetricTemplate)] {
-        var labels: [(name: String, template: LogToMetricTemplate)] = []
+    private static func labels(_ reader: ConfigReader) -> [(name: String, template: FieldTemplate)] {
+        var labels: [(name: String, template: FieldTemplate)] = []
         for (name, text) in reader.stringMap("labels") ?? [] {
             guard PrometheusName.isValidLabelName(name), !name.hasPrefix("__"), name != "le" else {
                 reader.error("labels", "'\(name)' is not a usable label name ([a-zA-Z_][a-zA-Z0-9_]*, not __* or le)")
                 continue
             }
-            let (template, problem) = LogToMetricTemplate.parse(text)
+            let (template, problem) = FieldTemplate.parse(text)
             if let problem { reader.error("labels", "label '\(name)': \(problem)") }
             if let template { labels.append((name, template)) }
         }
