@@ -207,7 +207,7 @@ final class RemoteWriteDiskBufferTests: XCTestCase {
         config.whenFull = whenFull
         let metrics = ComponentMetrics(id: "rw")
         let log = RateLimitedLogger(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let disk = try RemoteWriteDiskBuffer(id: "rw", config: config, dataDirectory: dataDirectory, metrics: metrics, log: log)
+        let disk = try DeliveryDiskBuffer(id: "rw", name: "prometheus_remote_write(rw)", config: config, dataDirectory: dataDirectory, metrics: metrics, log: log)
         let inbox = StageInbox(maxEvents: 1_000_000)
         let ring = inbox.makeRing()
         for b in batches {
@@ -241,7 +241,7 @@ final class RemoteWriteDiskBufferTests: XCTestCase {
 
 /// A running disk-buffered output.
 private struct DiskRun {
-    let disk: RemoteWriteDiskBuffer
+    let disk: DeliveryDiskBuffer
     let metrics: ComponentMetrics
     let task: Task<Void, Never>
     let done: NIOLockedValueBox<Bool>

@@ -22,12 +22,23 @@ protocol DeliveryInboxShards {
 enum DeliveryInbox {
     static func consume<Shards: DeliveryInboxShards>(_ context: OutputContext, into shards: inout Shards, name: String,
                                                      carries kind: String, log: RateLimitedLogger) async {
-        let unsupported = context.metrics.dropCounter("unsupported")
+        await consume(context.inbox, metrics: context.metrics, countsReceived: true, into: &shards, name: name,
+                      carries: kind, log: log)
+    }
+
+    /// The loop over any inbox: the output's own, or the replay of its disk buffer, whose
+    /// events were counted as received when they were stored (`countsReceived` false).
+    static func consume<Shards: DeliveryInboxShards>(_ inbox: StageInbox, metrics: ComponentMetrics, countsReceived: Bool,
+                                                     into shards: inout Shards, name: String, carries kind: String,
+                                                     log: RateLimitedLogger) async {
+        let unsupported = metrics.dropCounter("unsupported")
         while true {
-            switch await context.inbox.next(deadline: shards.deadline) {
+            switch await inbox.next(deadline: shards.deadline) {
             case .batch(var batch):
-                context.metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
-                context.metrics.receivedBytes.wrappingIncrement(by: batch.byteCount, ordering: .relaxed)
+                if countsReceived {
+                    metrics.receivedEvents.wrappingIncrement(by: batch.count, ordering: .relaxed)
+                    metrics.receivedBytes.wrappingIncrement(by: batch.byteCount, ordering: .relaxed)
+                }
                 let acknowledgements = batch.acknowledgements
                 guard let events = Shards.take(&batch) else {
                     // The graph validator only connects producers of the right kind; count one that slips through.

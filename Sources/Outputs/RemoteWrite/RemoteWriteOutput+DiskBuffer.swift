@@ -1,36 +1,6 @@
 import Atomics
 import Pipeline
 
-/// The disk buffer of a remote-write output (`buffer: {type: disk}`), opened when the stage is built.
-struct RemoteWriteDiskBuffer: Sendable {
-    let buffer: DiskBuffer
-    let whenFull: BufferConfig.WhenFull
-
-    /// Opens `data_dir/buffers/<id>/`, recovering what a previous run left; logs and counts
-    /// (`errors{kind="buffer"}`) what the buffer reports, and feeds `/metrics` its gauges.
-    init(id: String, config: BufferConfig, dataDirectory: String, metrics: ComponentMetrics,
-         log: RateLimitedLogger) throws {
-        let options = DiskBufferOptions(directory: "\(dataDirectory)/buffers/\(id)", maxBytes: config.diskMaxBytes,
-                                        fsync: config.fsync == .always ? .always : .interval(.seconds(1)))
-        let name = "prometheus_remote_write(\(id))"
-        let buffer = try DiskBuffer(options: options, report: { problem in
-            metrics.errorCounter("buffer").wrappingIncrement(ordering: .relaxed)
-            log.error("\(name): \(problem)")
-        })
-        metrics.diskBuffer.withLockedValue { gauges in
-            // Weakly: the metrics outlive a stopped output, which must let go of the directory's lock.
-            gauges = { [weak buffer] in
-                let stats = buffer?.stats ?? DiskBufferStats()
-                return DiskBufferGauges(bytes: stats.bytes, events: stats.events,
-                                        oldestAgeSeconds: Double(stats.oldestAge) / 1e9, written: stats.written,
-                                        replayed: stats.replayed, corrupt: stats.corrupt)
-            }
-        }
-        self.buffer = buffer
-        whenFull = config.whenFull
-    }
-}
-
 extension RemoteWriteOutput {
     /// The inbox loop with a disk buffer, on any clock and transport: requests are batched and
     /// encoded as with the memory buffer, then appended to the disk buffer
@@ -41,7 +11,7 @@ extension RemoteWriteOutput {
     /// deliver what is left until they finish or the task is cancelled (`shutdown_timeout`);
     /// then what is not delivered stays on disk for the next start, not counted as dropped.
     static func run<T, C: Clock>(_ context: OutputContext, driver: DeliveryDriver<RemoteWriteStoredProtocol<T>, C>,
-                                 delivery: DeliveryOptions, disk: RemoteWriteDiskBuffer) async {
+                                 delivery: DeliveryOptions, disk: DeliveryDiskBuffer) async {
         let buffer = disk.buffer
         let lanes = DeliveryLanes(count: delivery.concurrency)
         let log = RateLimitedLogger(logger: context.logger)
@@ -81,7 +51,7 @@ extension RemoteWriteOutput {
     }
 
     /// Batches and encodes the inbox into the disk buffer until it closes (or the task is cancelled).
-    private static func readInbox(_ context: OutputContext, disk: RemoteWriteDiskBuffer, delivery: DeliveryOptions,
+    private static func readInbox(_ context: OutputContext, disk: DeliveryDiskBuffer, delivery: DeliveryOptions,
                                   name: String, log: RateLimitedLogger) async {
         let appender = RemoteWriteDiskAppender(buffer: disk.buffer, whenFull: disk.whenFull, name: name,
                                                metrics: context.metrics, log: log)

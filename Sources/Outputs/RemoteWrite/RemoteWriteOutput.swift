@@ -18,10 +18,10 @@ final class RemoteWriteOutput: OutputStage {
     let tls: TLSConfiguration?
     let deadLetter: DeliveryDeadLetter
     /// The disk buffer (`buffer: {type: disk}`); nil for the memory buffer.
-    let disk: RemoteWriteDiskBuffer?
+    let disk: DeliveryDiskBuffer?
 
     init(id: String, http: DeliveryHTTPOptions, delivery: DeliveryOptions, tls: TLSConfiguration?,
-         deadLetter: DeliveryDeadLetter, disk: RemoteWriteDiskBuffer? = nil) {
+         deadLetter: DeliveryDeadLetter, disk: DeliveryDiskBuffer? = nil) {
         self.id = id
         self.disk = disk
         self.http = http

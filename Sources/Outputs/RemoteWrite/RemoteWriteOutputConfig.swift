@@ -65,8 +65,9 @@ public struct RemoteWriteOutputConfig: ComponentConfig {
 
     public func makeStage(_ context: StageContext) throws -> Stage {
         let disk = context.buffer.kind == .disk
-            ? try RemoteWriteDiskBuffer(id: context.id, config: context.buffer, dataDirectory: context.dataDirectory,
-                                        metrics: context.metrics, log: RateLimitedLogger(logger: context.logger))
+            ? try DeliveryDiskBuffer(id: context.id, name: "prometheus_remote_write(\(context.id))", config: context.buffer,
+                                     dataDirectory: context.dataDirectory, metrics: context.metrics,
+                                     log: RateLimitedLogger(logger: context.logger))
             : nil
         return .output(RemoteWriteOutput(id: context.id, http: http, delivery: delivery, tls: try http.tls?.makeConfiguration(),
                                          deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id,

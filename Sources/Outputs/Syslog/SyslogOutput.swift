@@ -7,6 +7,9 @@ import Pipeline
 /// `DeliveryDriver` on its lane's own connection (tcp, tls: `DeliveryStreamTransport`) or
 /// socket (udp: `DeliveryDatagramTransport`).
 ///
+/// With `buffer: {type: disk}` events go through the disk buffer first and are batched as
+/// they are read back (`DeliveryInbox.consume(_:through:)`).
+///
 /// When the inbox closes, partial batches are flushed, and each stream lane makes sure its
 /// receiver's TCP has acknowledged every write (`DeliveryDriver.finish`), within the
 /// pipeline's `shutdown_timeout`.
@@ -15,11 +18,15 @@ final class SyslogOutput: OutputStage {
     let config: SyslogOutputConfig
     let tls: TLSConfiguration?
     let deadLetter: DeliveryDeadLetter
+    /// The disk buffer (`buffer: {type: disk}`); nil for the memory buffer.
+    let disk: DeliveryDiskBuffer?
     /// The stream lanes' transports while running (tcp, tls).
     private let streams = NIOLockedValueBox<[DeliveryStreamTransport]>([])
 
-    init(id: String, config: SyslogOutputConfig, tls: TLSConfiguration?, deadLetter: DeliveryDeadLetter) {
+    init(id: String, config: SyslogOutputConfig, tls: TLSConfiguration?, deadLetter: DeliveryDeadLetter,
+         disk: DeliveryDiskBuffer? = nil) {
         self.id = id
+        self.disk = disk
         self.config = config
         self.tls = tls
         self.deadLetter = deadLetter
@@ -70,10 +77,19 @@ final class SyslogOutput: OutputStage {
         let log = RateLimitedLogger(logger: context.logger)
         await withTaskCancellationHandler {
             let encoder = SyslogShard.SharedEncoder(config.makeEncoder(), truncated: context.metrics.errorCounter("truncated"))
-            var shards = SyslogShards(count: drivers.count, limits: config.delivery.batch, encoder: encoder) { payload, lane in
-                await lanes.submit(lane: lane) { await drivers[lane].deliver(payload) }
+            if let disk {
+                var shards = SyslogShards(count: drivers.count, limits: config.delivery.batch, encoder: encoder,
+                                          holdsAcknowledgements: true) { payload, lane in
+                    await lanes.submit(lane: lane) { await drivers[lane].deliverHolding(payload) }
+                }
+                await DeliveryInbox.consume(context, through: disk, replayEvents: 2 * config.delivery.batch.maxEvents,
+                                            into: &shards, name: name, log: log)
+            } else {
+                var shards = SyslogShards(count: drivers.count, limits: config.delivery.batch, encoder: encoder) { payload, lane in
+                    await lanes.submit(lane: lane) { await drivers[lane].deliver(payload) }
+                }
+                await DeliveryInbox.consume(context, into: &shards, name: name, carries: "logs", log: log)
             }
-            await DeliveryInbox.consume(context, into: &shards, name: name, carries: "logs", log: log)
             await lanes.waitAll()
         } onCancel: {
             lanes.cancelAll()

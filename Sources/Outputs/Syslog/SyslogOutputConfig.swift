@@ -25,9 +25,13 @@ import TLSOptions
 /// - concurrency (int, default 1): connections; events are spread by hostname, appname and
 ///   procid, so the messages of one source keep their order on one connection.
 /// - request_timeout (duration, default 30s): connect, TLS handshake, one write.
-/// - retry, dead_letter, buffer: as every network output.
+/// - retry, dead_letter: as every network output.
+/// - buffer (mapping): the inbox; with `type: disk` also `max_size`, `fsync` and `when_full` as
+///   for remote-write: events are kept in `data_dir/buffers/<id>/` until delivered (or
+///   dead-lettered), and replayed after a restart (`DeliveryInbox.consume(_:through:)`).
 public struct SyslogOutputConfig: ComponentConfig {
-    public static let componentType = ComponentType(name: "syslog", role: .output, accepts: .log, produces: .none) {
+    public static let componentType = ComponentType(name: "syslog", role: .output, accepts: .log, produces: .none,
+                                                    supportsDiskBuffer: true) {
         SyslogOutputConfig(reader: $0)
     }
 
@@ -112,8 +116,14 @@ public struct SyslogOutputConfig: ComponentConfig {
     }
 
     public func makeStage(_ context: StageContext) throws -> Stage {
-        .output(SyslogOutput(id: context.id, config: self, tls: try tls?.makeConfiguration(),
-                             deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id,
-                                                            maxSize: delivery.deadLetterMaxSize)))
+        let disk = context.buffer.kind == .disk
+            ? try DeliveryDiskBuffer(id: context.id, name: "syslog(\(context.id))", config: context.buffer,
+                                     dataDirectory: context.dataDirectory, metrics: context.metrics,
+                                     log: RateLimitedLogger(logger: context.logger))
+            : nil
+        return .output(SyslogOutput(id: context.id, config: self, tls: try tls?.makeConfiguration(),
+                                    deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id,
+                                                                   maxSize: delivery.deadLetterMaxSize),
+                                    disk: disk))
     }
 }

@@ -7,7 +7,7 @@ import Pipeline
 ///     frames: │ 47 <13>1 … hello │ 52 <14>1 … world │ …      ends: [50, 105, …]
 ///
 /// The source batches are shared with the inbox copy-on-write and released with the payload.
-struct SyslogPayload: DeliveryPayload {
+struct SyslogPayload: LogDeliveryPayload {
     /// Where an event lives: its batch in `batches` and its row there.
     struct Entry: Sendable {
         var batch: UInt32

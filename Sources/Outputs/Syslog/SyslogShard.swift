@@ -18,6 +18,9 @@ struct SyslogShard: DeliveryShard {
     }
 
     private let shared: SharedEncoder
+    /// Whether each batch holds its acknowledgements once more for every payload it is in,
+    /// released when that payload is settled (disk buffer, `LogDeliveryPayload`).
+    private let holdsAcknowledgements: Bool
     private var frames = ByteBuffer()
     private var ends: [Int] = []
     private var batches: [LogBatch] = []
@@ -25,12 +28,16 @@ struct SyslogShard: DeliveryShard {
     /// The source id of `batches.last`, so each batch is held once.
     private var lastSourceID = -1
 
-    init(encoder: SharedEncoder) { shared = encoder }
+    init(encoder: SharedEncoder, holdsAcknowledgements: Bool) {
+        shared = encoder
+        self.holdsAcknowledgements = holdsAcknowledgements
+    }
 
     mutating func append(_ index: Int, of source: LogBatch, sourceID: Int, key: UInt64) {
         if lastSourceID != sourceID {
             batches.append(source)
             lastSourceID = sourceID
+            if holdsAcknowledgements { source.acknowledgements.hold(1) }
         }
         if shared.encoder.encode(source, index, into: &frames) {
             shared.truncated.wrappingIncrement(ordering: .relaxed)

@@ -11,10 +11,13 @@ struct SyslogShards: DeliveryInboxShards {
     private var keys: [(key: UInt64, size: Int)] = []
     private let hashes: Bool
 
-    init(count: Int, limits: DeliveryBatchLimits, encoder: SyslogShard.SharedEncoder,
+    /// - Parameter holdsAcknowledgements: payloads hold their batches' acknowledgements (disk buffer).
+    init(count: Int, limits: DeliveryBatchLimits, encoder: SyslogShard.SharedEncoder, holdsAcknowledgements: Bool = false,
          submit: @escaping (SyslogPayload, Int) async -> Void) {
         hashes = count > 1
-        shards = DeliveryShards(count: count, limits: limits, makeShard: { SyslogShard(encoder: encoder) }, submit: submit)
+        shards = DeliveryShards(count: count, limits: limits,
+                                makeShard: { SyslogShard(encoder: encoder, holdsAcknowledgements: holdsAcknowledgements) },
+                                submit: submit)
     }
 
     /// When the oldest pending batch is due; nil when nothing is pending.

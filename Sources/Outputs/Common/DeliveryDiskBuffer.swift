@@ -1,0 +1,31 @@
+import Pipeline
+
+/// The disk buffer of a network output (`buffer: {type: disk}`), opened when the stage is built.
+struct DeliveryDiskBuffer: Sendable {
+    let buffer: DiskBuffer
+    let whenFull: BufferConfig.WhenFull
+
+    /// Opens `data_dir/buffers/<id>/`, recovering what a previous run left; logs and counts
+    /// (`errors{kind="buffer"}`) what the buffer reports, and feeds `/metrics` its gauges.
+    /// `name` is the component in messages: `loki(logs)`.
+    init(id: String, name: String, config: BufferConfig, dataDirectory: String, metrics: ComponentMetrics,
+         log: RateLimitedLogger) throws {
+        let options = DiskBufferOptions(directory: "\(dataDirectory)/buffers/\(id)", maxBytes: config.diskMaxBytes,
+                                        fsync: config.fsync == .always ? .always : .interval(.seconds(1)))
+        let buffer = try DiskBuffer(options: options, report: { problem in
+            metrics.errorCounter("buffer").wrappingIncrement(ordering: .relaxed)
+            log.error("\(name): \(problem)")
+        })
+        metrics.diskBuffer.withLockedValue { gauges in
+            // Weakly: the metrics outlive a stopped output, which must let go of the directory's lock.
+            gauges = { [weak buffer] in
+                let stats = buffer?.stats ?? DiskBufferStats()
+                return DiskBufferGauges(bytes: stats.bytes, events: stats.events,
+                                        oldestAgeSeconds: Double(stats.oldestAge) / 1e9, written: stats.written,
+                                        replayed: stats.replayed, corrupt: stats.corrupt)
+            }
+        }
+        self.buffer = buffer
+        whenFull = config.whenFull
+    }
+}
