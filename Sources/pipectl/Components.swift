@@ -25,6 +25,7 @@ enum Components {
         RelabelTransformConfig.componentType,
         // Outputs
         BlackholeOutputConfig.componentType,
+        ElasticsearchOutputConfig.componentType,
         FileOutputConfig.componentType,
         PrometheusExporterOutputConfig.componentType,
         RemoteWriteOutputConfig.componentType,

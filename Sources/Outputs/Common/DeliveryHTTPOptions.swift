@@ -6,6 +6,7 @@ import TLSOptions
 /// - url (url, required): `http://` or `https://`; credentials go in `auth`, not the URL.
 /// - auth.bearer_token (string): sends `Authorization: Bearer <token>`.
 /// - auth.username, auth.password (string): HTTP basic auth; one or the other of bearer/basic.
+///   An output may name the user key otherwise and accept `auth.api_key` (`AuthKeys`).
 /// - headers (map): extra request headers; the protocol's own headers cannot be overridden.
 /// - tls (mapping): client TLS, see `ClientTLSOptions`.
 package struct DeliveryHTTPOptions: Sendable {
@@ -13,6 +14,29 @@ package struct DeliveryHTTPOptions: Sendable {
     package enum Auth: Sendable, Equatable {
         case bearer(String)
         case basic(username: String, password: String)
+        /// Elasticsearch's API key (its `encoded` form): `Authorization: ApiKey <key>`.
+        case apiKey(String)
+    }
+
+    /// The keys an output's `auth:` mapping takes besides `bearer_token` and `password`.
+    package struct AuthKeys: Sendable {
+        /// The basic-auth user's key: `username`, or `user` as Elasticsearch clients name it.
+        package var user: String
+        /// Whether `api_key` is accepted.
+        package var apiKey: Bool
+
+        package init(user: String = "username", apiKey: Bool = false) {
+            self.user = user
+            self.apiKey = apiKey
+        }
+
+        /// `{username, password}` and `{bearer_token}`.
+        package static let standard = AuthKeys()
+
+        /// What `auth:` expects, for messages.
+        var expected: String {
+            apiKey ? "\(user) and password, api_key, or bearer_token" : "bearer_token, or \(user) and password"
+        }
     }
 
     package var url: String
@@ -28,13 +52,15 @@ package struct DeliveryHTTPOptions: Sendable {
         self.tls = tls
     }
 
-    /// Reads the options; `reserved` lists the (lower-case) headers the protocol sets itself.
-    package init(reader: ConfigReader, reserved: [String]) {
+    /// Reads the options; `reserved` lists the (lower-case) headers the protocol sets itself,
+    /// `authKeys` the keys `auth:` takes.
+    package init(reader: ConfigReader, reserved: [String], authKeys: AuthKeys = .standard) {
         url = reader.url("url", required: true) ?? ""
         if Self.hasUserInfo(url) {
-            reader.error("url", "credentials in the URL are not supported; use auth: {username, password} or auth: {bearer_token}")
+            let forms = authKeys.apiKey ? ", auth: {api_key}" : ""
+            reader.error("url", "credentials in the URL are not supported; use auth: {\(authKeys.user), password}\(forms) or auth: {bearer_token}")
         }
-        auth = Self.readAuth(reader)
+        auth = Self.readAuth(reader, keys: authKeys)
         headers = reader.stringMap("headers") ?? []
         let alwaysReserved = ["content-length", "host", "transfer-encoding", "connection"]
         for (name, _) in headers {
@@ -55,25 +81,31 @@ package struct DeliveryHTTPOptions: Sendable {
         switch auth {
         case .bearer(let token): "Bearer \(token)"
         case .basic(let user, let password): "Basic \(Self.base64(Array("\(user):\(password)".utf8)))"
+        case .apiKey(let key): "ApiKey \(key)"
         case nil: nil
         }
     }
 
-    private static func readAuth(_ reader: ConfigReader) -> Auth? {
+    private static func readAuth(_ reader: ConfigReader, keys: AuthKeys) -> Auth? {
         guard let a = reader.child("auth") else { return nil }
         defer { a.finish() }
-        let token = a.string("bearer_token"), user = a.string("username"), password = a.string("password")
-        switch (token, user, password) {
-        case (let token?, nil, nil):
+        let token = a.string("bearer_token"), user = a.string(keys.user), password = a.string("password")
+        let apiKey = keys.apiKey ? a.string("api_key") : nil
+        switch (token, apiKey, user, password) {
+        case (let token?, nil, nil, nil):
             return .bearer(token)
-        case (nil, let user?, let password?):
+        case (nil, let key?, nil, nil):
+            return .apiKey(key)
+        case (nil, nil, let user?, let password?):
             return .basic(username: user, password: password)
-        case (nil, nil, nil):
-            a.error(nil, "expected bearer_token, or username and password")
-        case (_?, _, _):
-            a.error("bearer_token", "use either bearer_token or username/password, not both")
+        case (nil, nil, nil, nil):
+            a.error(nil, "expected \(keys.expected)")
+        case (_?, _, _, _) where !keys.apiKey:
+            a.error("bearer_token", "use either bearer_token or \(keys.user)/password, not both")
+        case (_?, _, _, _), (nil, _?, _, _):
+            a.error(token != nil ? "bearer_token" : "api_key", "use one of bearer_token, api_key or \(keys.user)/password")
         default:
-            a.error(user != nil ? "username" : "password", "basic auth needs both username and password")
+            a.error(user != nil ? keys.user : "password", "basic auth needs both \(keys.user) and password")
         }
         return nil
     }

@@ -1,6 +1,21 @@
 import Pipeline
 
 extension DeliveryInbox {
+    /// The inbox loop of a log output, through its disk buffer when it has one.
+    /// `makeShards(holds)` makes the output's shards; with `holds` their payloads hold their
+    /// batches' acknowledgements, to be released by `DeliveryDriver.deliver(_:holding:)`.
+    static func consumeLogs<Shards: DeliveryInboxShards>(_ context: OutputContext, disk: DeliveryDiskBuffer?,
+                                                         replayEvents: Int, name: String, log: RateLimitedLogger,
+                                                         makeShards: (_ holds: Bool) -> Shards) async
+    where Shards.Events == LogBatch {
+        var shards = makeShards(disk != nil)
+        if let disk {
+            await consume(context, through: disk, replayEvents: replayEvents, into: &shards, name: name, log: log)
+        } else {
+            await consume(context, into: &shards, name: name, carries: "logs", log: log)
+        }
+    }
+
     /// The inbox loop of a log output with a disk buffer (`buffer: {type: disk}`):
     ///
     /// ```

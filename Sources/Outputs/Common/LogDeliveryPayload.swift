@@ -11,9 +11,14 @@ protocol LogDeliveryPayload: DeliveryPayload {
 }
 
 extension DeliveryDriver where P.Payload: LogDeliveryPayload {
-    /// Delivers `payload` read back from a disk buffer, then releases its holds: `.delivered`
-    /// when nothing is left, `.dropped` when shutdown cut it short (its records stay on disk).
-    func deliverHolding(_ payload: P.Payload) async {
+    /// Delivers `payload`. When it `holding` its batches' acknowledgements (read back from a
+    /// disk buffer), releases them after: `.delivered` when nothing is left, `.dropped` when
+    /// shutdown cut it short (its records stay on disk, so it is not counted as dropped).
+    func deliver(_ payload: P.Payload, holding: Bool) async {
+        guard holding else {
+            await deliver(payload)
+            return
+        }
         let left = await deliver(payload, abandoned: .kept)
         for batch in payload.batches { batch.acknowledgements.release(left == 0 ? .delivered : .dropped) }
     }

@@ -77,18 +77,12 @@ final class SyslogOutput: OutputStage {
         let log = RateLimitedLogger(logger: context.logger)
         await withTaskCancellationHandler {
             let encoder = SyslogShard.SharedEncoder(config.makeEncoder(), truncated: context.metrics.errorCounter("truncated"))
-            if let disk {
-                var shards = SyslogShards(count: drivers.count, limits: config.delivery.batch, encoder: encoder,
-                                          holdsAcknowledgements: true) { payload, lane in
-                    await lanes.submit(lane: lane) { await drivers[lane].deliverHolding(payload) }
+            await DeliveryInbox.consumeLogs(context, disk: disk, replayEvents: 2 * config.delivery.batch.maxEvents,
+                                            name: name, log: log) { holds in
+                SyslogShards(count: drivers.count, limits: config.delivery.batch, encoder: encoder,
+                             holdsAcknowledgements: holds) { payload, lane in
+                    await lanes.submit(lane: lane) { await drivers[lane].deliver(payload, holding: holds) }
                 }
-                await DeliveryInbox.consume(context, through: disk, replayEvents: 2 * config.delivery.batch.maxEvents,
-                                            into: &shards, name: name, log: log)
-            } else {
-                var shards = SyslogShards(count: drivers.count, limits: config.delivery.batch, encoder: encoder) { payload, lane in
-                    await lanes.submit(lane: lane) { await drivers[lane].deliver(payload) }
-                }
-                await DeliveryInbox.consume(context, into: &shards, name: name, carries: "logs", log: log)
             }
             await lanes.waitAll()
         } onCancel: {
