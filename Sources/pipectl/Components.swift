@@ -25,6 +25,7 @@ enum Components {
         RelabelTransformConfig.componentType,
         // Outputs
         BlackholeOutputConfig.componentType,
+        CloudWatchLogsOutputConfig.componentType,
         ElasticsearchOutputConfig.componentType,
         FileOutputConfig.componentType,
         PrometheusExporterOutputConfig.componentType,
