@@ -28,6 +28,7 @@ enum Components {
         CloudWatchLogsOutputConfig.componentType,
         ElasticsearchOutputConfig.componentType,
         FileOutputConfig.componentType,
+        LokiOutputConfig.componentType,
         PrometheusExporterOutputConfig.componentType,
         RemoteWriteOutputConfig.componentType,
         StdoutOutputConfig.componentType,
