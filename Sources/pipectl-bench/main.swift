@@ -29,3 +29,5 @@ if hot.allocationsPerEvent > 0.01 {
 for line in RemoteWriteBufferBenchmark.lines(try await RemoteWriteBufferBenchmark.run(samples: 1_000_000 / divisor)) {
     print(line)
 }
+// The log outputs' encode + compress paths, nothing sent (issue 10).
+for result in await LogOutputEncodeBenchmark.all(events: 1_000_000 / divisor) { print(result.line) }
