@@ -56,6 +56,9 @@ final class CloudWatchLogsConfigTests: XCTestCase {
             "p.yaml:9:26: outputs.cw.batch.max_events: must be at most 10000 (PutLogEvents takes at most 10,000 events)",
             "p.yaml:9:44: outputs.cw.batch.max_bytes: must be at most 1MiB (PutLogEvents takes at most 1,048,576 bytes: messages plus 26 per event)",
         ])
+        XCTAssertEqual(errors(names + "\nendpoint: http://127.0.0.1:5000/?token=x"), [
+            "p.yaml:9:15: outputs.cw.endpoint: must not have a query or fragment: requests are signed for the path alone",
+        ])
         XCTAssertEqual(errors(names + "\nauth: { access_key_id: AKID }"), [
             "p.yaml:9:11: outputs.cw.auth: missing required option 'secret_access_key'",
         ])

@@ -128,6 +128,21 @@ final class CloudWatchLogsProtocolTests: DeliveryDriverTestCase {
         XCTAssertEqual(metrics.dropCounts.filter { $0.1 > 0 }.map { "\($0.0)=\($0.1)" }, ["rejected=2"])
     }
 
+    /// A secret quoted where the log line (512 bytes of the message) or the dead letter (4 KiB of
+    /// the body) cuts the answer, JSON-escaped, leaves no part of itself: redacted whole, then cut.
+    func testSecretsAtTheCutOfALongAnswerLeaveNoPrefix() async throws {
+        let escapedSecret = Self.secret.replacing("/", with: "\\/")
+        // The message starts 49 bytes into the body; each pad puts the secret across one cut.
+        for (quoted, pad) in [(Self.token, 504), (Self.token, 4040), (escapedSecret, 506), (escapedSecret, 4042)] {
+            try? FileManager.default.removeItem(atPath: dataDirectory + "/dead_letter")
+            transport.script([.answer(400, #"{"__type":"InvalidSignatureException","message":""#
+                                      + String(repeating: "x", count: pad) + quoted + "\"}")])
+            try await deliver(payload(1), cloudWatchDriver())
+            let text = try deadLetterText().joined(separator: "\n") + logs.messages.joined()
+            XCTAssertFalse(text.contains(String(quoted.prefix(6))), "a prefix of \(quoted) at pad \(pad)")
+        }
+    }
+
     func testAnswersAreReadFromJSONXMLAndTheHeader() {
         XCTAssertEqual(CloudWatchLogsAnswer(body: ByteBuffer(string: #"{"__type":"com.amazonaws.logs#ThrottlingException","message":"Rate \"x\""}"#),
                                             errorTypeHeader: nil),

@@ -66,6 +66,20 @@ final class DeliveryDriverPartialTests: DeliveryDriverTestCase {
     }
 
     /// A 413 on the retried subset splits that subset, not the payload it came from.
+    /// A reason per item (Elasticsearch quotes each document) makes a record per reason only up
+    /// to 16 of them; the rest share the first record of their kind and status.
+    func testItemsRefusedForManyReasonsShareRecordsPast16() async throws {
+        transport.script([.answer(200, "items:" + (Array(repeating: "422", count: 40) + ["400"]).joined(separator: ","))])
+        try await deliver(TestPayload(Array(1...41)))
+        let records = try deadLetters()
+        XCTAssertEqual(records.count, 17, "16 reasons, then the 400 of its own")
+        XCTAssertEqual(records[0].ids, [1] + Array(17...40), "past 16, the 422s join the first 422 record")
+        XCTAssertEqual(records[1...15].map(\.ids), (2...16).map { [$0] })
+        XCTAssertEqual(records[16].ids, [41])
+        XCTAssertEqual(metrics.dropCounts.map { "\($0.0)=\($0.1)" }, ["rejected=41"])
+        XCTAssertEqual(metrics.errorCounts.map { "\($0.0)=\($0.1)" }, ["item_4xx=41"], "still counted per item")
+    }
+
     func testASubsetTooLargeIsSplitItself() async throws {
         transport.script([.answer(200, "items:200,429,429,429"), .answer(413)])
         try await deliver(TestPayload([1, 2, 3, 4]))

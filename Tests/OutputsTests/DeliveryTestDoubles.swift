@@ -36,7 +36,8 @@ enum TestSideRequest: Sendable, Equatable, CustomStringConvertible {
 ///
 /// - each attempt is prepared afresh: header `X-Attempt: <n>`, counted in `prepared`;
 /// - a 200 with body `items:200,429,400,409` answers per item (as `_bulk` does): 2xx and
-///   409 delivered, 429 and 5xx retried (`item_retry`), others rejected (`item_4xx`);
+///   409 delivered, 429 and 5xx retried (`item_retry`), others rejected (`item_4xx`); a 422
+///   item's reason names its id (as Elasticsearch quotes a document in its reasons);
 /// - a 404 with body `no stream <s>` asks for the side request `create stream <s>`, sent
 ///   as body `create <s>`; its 2xx or 409 is done, 5xx retried, anything else rejects;
 /// - everything else follows the HTTP table.
@@ -62,7 +63,7 @@ struct TestProtocol: DeliveryProtocol {
         guard case .response(let response) = result else { return http(result) }
         let text = String(buffer: response.body)
         if response.status == 200, text.hasPrefix("items:") {
-            return .partial(items(text.dropFirst(6).split(separator: ",").map { Int($0)! }))
+            return .partial(items(text.dropFirst(6).split(separator: ",").map { Int($0)! }, ids: payload.ids))
         }
         if response.status == 404, text.hasPrefix("no stream ") {
             return .sideRequest(.createStream(String(text.dropFirst(10))), classifier.failure(response))
@@ -92,11 +93,12 @@ struct TestProtocol: DeliveryProtocol {
         return classifier.classify(result)
     }
 
-    private func items(_ statuses: [Int]) -> DeliveryItemOutcomes {
+    private func items(_ statuses: [Int], ids: [Int]) -> DeliveryItemOutcomes {
         var outcomes = DeliveryItemOutcomes()
         for (item, status) in statuses.enumerated() {
             let failure = DeliveryFailure(kind: status == 429 || status >= 500 ? "item_retry" : "item_4xx",
-                                          description: "test(t): item refused with \(status)", status: status)
+                                          description: "test(t): item refused with \(status)" + (status == 422 ? " (id \(ids[item]))" : ""),
+                                          status: status)
             switch status {
             case 200..<300, 409: continue
             case 429, 500..<600:

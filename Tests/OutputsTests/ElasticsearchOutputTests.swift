@@ -65,7 +65,7 @@ final class ElasticsearchOutputTests: XCTestCase {
         let header = try XCTUnwrap(records.first?.header)
         XCTAssertEqual(header["status"] as? Int, 400)
         XCTAssertEqual(header["reason"] as? String,
-                       "elasticsearch(es): item 400 from \(url)/_bulk?filter_path=errors,items.*.status,items.*.error: "
+                       "elasticsearch(es): item 400 from \(url)/_bulk: "
                            + "mapper_parsing_exception: failed to parse field [message] of type [long]")
         let response = try XCTUnwrap(StrictElasticsearchReceiver.object(try XCTUnwrap(header["response"] as? String)))
         XCTAssertEqual(response["type"] as? String, "mapper_parsing_exception", "the item's error object")

@@ -104,11 +104,15 @@ final class LokiOutputLineTests: XCTestCase {
         let i = batch.append(timestamp: T.epoch + 1, message: "tagged")
         batch.setField(i, .known(.appname), .bytes(batch.store(#"we"b\"#)))
         batch.setField(i, FieldName("status"), .int(-404))
+        // Not UTF-8: Loki would refuse the push; the byte goes as U+FFFD.
+        let j = batch.append(timestamp: T.epoch + 2, message: "latin-1")
+        batch.setField(j, .known(.appname), .bytes(([0x63, 0x61, 0x66, 0xE9] as [UInt8]).withUnsafeBytes { batch.store($0) }))
         _ = try await run(receiver, options: #"labels: { app: "{{ appname }}", code: "{{ status }}", host: "{{ hostname }}" }"#,
                           batches: [.logs(batch)])
         XCTAssertEqual(receiver.streams, [
             #"{agent="pipectl"}"#: [.init(timestamp: T.epoch, line: "bare")],
             #"{app="we\"b\\", code="-404"}"#: [.init(timestamp: T.epoch + 1, line: "tagged")],
+            "{app=\"caf\u{FFFD}\"}": [.init(timestamp: T.epoch + 2, line: "latin-1")],
         ])
     }
 

@@ -33,11 +33,14 @@ package struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, Cus
 
     package var customMirror: Mirror { Mirror(self, children: ["description": description]) }
 
-    /// `text` with every occurrence of the secret and the token replaced by `<redacted>`.
+    /// `text` with every occurrence of the secret and the token replaced by `<redacted>`, as
+    /// they are and JSON-escaped (`/` as `\/`). Redact whole texts before cutting them: a
+    /// cut through a secret leaves a prefix no longer found.
     package func redacting(_ text: String) -> String {
         var text = text
         for secret in [secretAccessKey, sessionToken].compactMap({ $0 }) where !secret.isEmpty {
             text = text.replacing(secret, with: "<redacted>")
+            if secret.contains("/") { text = text.replacing(secret.replacing("/", with: "\\/"), with: "<redacted>") }
         }
         return text
     }

@@ -7,7 +7,7 @@ import TLSOptions
 ///
 /// - region (string): the AWS region, e.g. `us-east-1`; else `AWS_REGION`, else
 ///   `AWS_DEFAULT_REGION`. Required one way or the other (checked when the stage is built).
-/// - endpoint (url, default `https://logs.<region>.amazonaws.com`): another receiver.
+/// - endpoint (url, default `https://logs.<region>.amazonaws.com`): another receiver (no query).
 /// - group_name (template, required): the log group, e.g. `"/heroku/{{ app }}"`.
 /// - stream_name (template, required): the log stream, e.g. `"{{ hostname }}"`. Events are
 ///   sent per group and stream, one request each; an event whose names render empty is
@@ -70,6 +70,8 @@ public struct CloudWatchLogsOutputConfig: ComponentConfig {
         endpoint = reader.url("endpoint")
         if let endpoint, endpoint.split(separator: "/").dropFirst().first?.contains("@") == true {
             reader.error("endpoint", "credentials in the URL are not supported; use auth: {access_key_id, secret_access_key}")
+        } else if let endpoint, endpoint.contains("?") || endpoint.contains("#") {
+            reader.error("endpoint", "must not have a query or fragment: requests are signed for the path alone")
         }
         group = Self.template(reader, "group_name") ?? group
         stream = Self.template(reader, "stream_name") ?? stream

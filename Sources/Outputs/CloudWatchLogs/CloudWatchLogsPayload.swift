@@ -43,11 +43,6 @@ package struct CloudWatchLogsPayload: LogDeliveryPayload {
     var groupName: String { String(decoding: group, as: UTF8.self) }
     var streamName: String { String(decoding: stream, as: UTF8.self) }
 
-    /// Event `item`'s timestamp in Unix nanoseconds.
-    func timestamp(_ item: Int) -> Int64 {
-        batches[Int(entries[item].batch)].records[Int(entries[item].index)].timestamp
-    }
-
     package func subset(_ items: [Int]) -> CloudWatchLogsPayload {
         CloudWatchLogsPayload(group: group, stream: stream, batches: batches, entries: items.map { entries[$0] }, encoder: encoder)
     }

@@ -115,15 +115,17 @@ where Transport.Request == DeliveryHTTPRequest, Transport.Response == DeliveryHT
     /// `cloudwatch_logs(x): 400 ThrottlingException from https://…: Rate exceeded`, secrets removed.
     private func failure(_ response: DeliveryHTTPResponse, _ answer: CloudWatchLogsAnswer,
                          _ side: CloudWatchLogsSideRequest? = nil) -> DeliveryFailure {
+        // Redacted whole, then cut: signature errors quote the canonical request, token included.
         let credentials = signer.signer.credentials
-        let text = credentials.redacting(answer.message ?? response.body.boundedLine())
+        let body = ByteBuffer(string: credentials.redacting(String(buffer: response.body)))
+        let text = answer.message.map { ByteBuffer(string: credentials.redacting($0)).boundedLine() } ?? body.boundedLine()
         let kind = Self.isThrottling(answer.type) ? "throttled"
             : response.status == 429 ? "http_429" : response.status >= 500 ? "http_5xx" : "http_4xx"
         let what = [String(response.status), answer.type].compactMap { $0 }.joined(separator: " ")
         let doing = side.map { "\($0): " } ?? ""
         return DeliveryFailure(kind: kind, description: "\(name): \(doing)\(what) from \(endpoint)" + (text.isEmpty ? "" : ": \(text)"),
                                status: response.status,
-                               response: ByteBuffer(string: credentials.redacting(response.body.boundedText(limit: ByteBuffer.deadLetterTextLimit))))
+                               response: ByteBuffer(string: body.boundedText(limit: ByteBuffer.deadLetterTextLimit)))
     }
 
     private func networkFailure(_ result: DeliveryResult<DeliveryHTTPResponse>, _ side: CloudWatchLogsSideRequest? = nil) -> DeliveryFailure {

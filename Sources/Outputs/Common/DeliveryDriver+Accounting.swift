@@ -1,8 +1,13 @@
 import Pipeline
 
 extension DeliveryDriver {
+    /// Distinct reasons a per-item answer gets dead-letter records of its own; items refused
+    /// for other reasons share the record of the first reason with their kind and status.
+    static var maxDeadLetterReasons: Int { 16 }
+
     /// Counts a per-item answer: delivered items as sent, each failed item as an error of
-    /// its kind, rejected items to the dead-letter file (one record per reason). Returns
+    /// its kind, rejected items to the dead-letter file (one record per reason, up to
+    /// `maxDeadLetterReasons`: Elasticsearch quotes each document in its reasons). Returns
     /// the items to send again, as a payload, and the failure to report for them.
     func settle(_ items: DeliveryItemOutcomes, of piece: P.Payload) -> (P.Payload, DeliveryFailure)? {
         let delivered = piece.eventCount - items.retry.count - items.rejected.count
@@ -11,8 +16,13 @@ extension DeliveryDriver {
         var itemsByReason: [DeliveryFailure: [Int]] = [:]
         for (item, failure) in items.rejected {
             count(failure)
-            if itemsByReason[failure] == nil { reasons.append(failure) }
-            itemsByReason[failure, default: []].append(item)
+            var reason = failure
+            if itemsByReason[reason] == nil, reasons.count >= Self.maxDeadLetterReasons,
+               let shared = reasons.first(where: { $0.kind == failure.kind && $0.status == failure.status }) {
+                reason = shared
+            }
+            if itemsByReason[reason] == nil { reasons.append(reason) }
+            itemsByReason[reason, default: []].append(item)
         }
         for failure in reasons {
             writeOff(piece.subset(itemsByReason[failure]!), failure, reason: "rejected")

@@ -17,6 +17,7 @@ package final class DeliveryHTTPTransport: DeliveryTransport {
     /// Bytes of a response body kept when the output does not read answers (messages only).
     package static let defaultMaxResponseBody = 4096
 
+    /// The URL without its query, for messages.
     package let endpoint: String
     /// Bytes of a response body kept; longer bodies are marked `truncated`.
     package let maxResponseBody: Int
@@ -34,7 +35,8 @@ package final class DeliveryHTTPTransport: DeliveryTransport {
     ///   - maxResponseBody: bytes of an answer to keep; outputs that parse answers pass their bound.
     package init(options: DeliveryHTTPOptions, tls: TLSConfiguration?, protocolHeaders: [(String, String)],
                 requestTimeout: Duration, connections: Int = 8, maxResponseBody: Int = defaultMaxResponseBody) {
-        endpoint = options.url
+        // Messages and dead letters name the URL without its query (it may carry a token).
+        endpoint = String(options.url.prefix { $0 != "?" })
         self.maxResponseBody = maxResponseBody
         var headers = HTTPHeaders(protocolHeaders)
         if let authorization = options.authorization { headers.add(name: "Authorization", value: authorization) }

@@ -32,7 +32,9 @@ package enum LogBatchRecord {
             appendVarint(UInt64(fields), to: &out)
             batch.forEachField(i) { key, value in
                 switch key {
-                case .known(let known): out += [0, known.rawValue]
+                case .known(let known):
+                    out.append(0)
+                    out.append(known.rawValue)
                 case .custom(let span):
                     out.append(1)
                     batch.withBytes(span) { appendBytes($0, to: &out) }
@@ -48,7 +50,8 @@ package enum LogBatchRecord {
                     out.append(2)
                     append(v.bitPattern, to: &out)
                 case .bool(let v):
-                    out += [3, v ? 1 : 0]
+                    out.append(3)
+                    out.append(v ? 1 : 0)
                 }
             }
         }

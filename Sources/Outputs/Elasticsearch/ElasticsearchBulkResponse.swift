@@ -12,6 +12,7 @@ import NIOCore
 /// goes: a cut-short answer (`DeliveryHTTPTransport.maxResponseBody`) yields the items
 /// before the cut.
 struct ElasticsearchBulkResponse {
+    /// One item's answer, in request order.
     struct Item {
         /// True for a `create` action (a 409 there means the document is already there).
         var isCreate: Bool

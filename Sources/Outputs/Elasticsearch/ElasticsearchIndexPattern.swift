@@ -8,6 +8,7 @@ import Codecs
 /// must obey Elasticsearch's index-name rules (lower case; none of `\ / * ? " < > | , # :`
 /// or space; not starting with `-`, `_` or `+`; at most 255 bytes).
 struct ElasticsearchIndexPattern: Sendable, Equatable {
+    /// Literal bytes, or a date code rendered from the event's timestamp (UTC).
     enum Part: Sendable, Equatable {
         case literal([UInt8])
         case year, shortYear, month, day, hour, dayOfYear

@@ -41,6 +41,7 @@ public struct ElasticsearchOutputConfig: ComponentConfig {
         ElasticsearchOutputConfig(reader: $0)
     }
 
+    /// `index` actions into `index`, or `create` actions into `data_stream`.
     enum Mode: String, Sendable { case index, dataStream = "data_stream" }
 
     /// Elasticsearch's default `http.max_content_length`.

@@ -20,7 +20,9 @@ package struct LokiLabel: Sendable, Equatable {
 /// What a Loki request is made of: the labels, the body's encoding, the line and its limit
 /// (`LokiOutputConfig` documents each option).
 package struct LokiFormat: Sendable, Equatable {
+    /// The body: a snappy-compressed `PushRequest`, or Loki's JSON push.
     package enum Encoding: String, Sendable { case protobuf, json }
+    /// `Content-Encoding` of the body: snappy for protobuf; gzip or none for JSON.
     package enum Compression: String, Sendable { case snappy, gzip, none }
     /// What an entry's line is.
     package enum Line: String, Sendable {
@@ -29,6 +31,7 @@ package struct LokiFormat: Sendable, Equatable {
         /// The event as an NDJSON object (`EventEncoder`), without its newline.
         case json
     }
+    /// What becomes of a line over `maxLineBytes`.
     package enum LineTooLong: String, Sendable { case truncate, drop }
 
     /// Sorted by name.

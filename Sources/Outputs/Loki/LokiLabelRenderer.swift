@@ -30,7 +30,7 @@ struct LokiLabelRenderer {
         out.append(UInt8(ascii: "{"))
         for label in labels {
             value.removeAll(keepingCapacity: true)
-            Self.renderValue(label.template, batch, i, into: &value)
+            label.template.render(batch, i, into: &value)
             guard !value.isEmpty else { continue }
             if out.count > start + 1 {
                 out.append(UInt8(ascii: ","))
@@ -50,45 +50,25 @@ struct LokiLabelRenderer {
         out.append(UInt8(ascii: "}"))
     }
 
-    /// The template's text for event `i`: literals and field values (numbers in decimal).
-    private static func renderValue(_ template: FieldTemplate, _ batch: LogBatch, _ i: Int, into out: inout [UInt8]) {
-        for part in template.parts {
-            switch part {
-            case .literal(let bytes):
-                out.append(contentsOf: bytes)
-            case .field(let name):
-                switch name.isMessage ? .bytes(batch.records[i].message) : batch.field(i, name) {
-                case .bytes(let span)?: batch.withBytes(span) { out.append(contentsOf: $0) }
-                case .int(let n)?: appendDecimal(n, into: &out)
-                case .double(let d)?:
-                    // Rare in a label: whole numbers as integers, others as Swift prints them.
-                    if d == d.rounded(), abs(d) < 1e15 { appendDecimal(Int64(d), into: &out) } else { out.append(contentsOf: d.description.utf8) }
-                case .bool(let b)?: out.append(contentsOf: (b ? "true" : "false").utf8)
-                case nil: break
-                }
-            }
-        }
-    }
-
-    private static func appendDecimal(_ n: Int64, into out: inout [UInt8]) {
-        if n < 0 { out.append(UInt8(ascii: "-")) }
-        let start = out.count
-        var v = n.magnitude
-        repeat {
-            out.append(UInt8(48 + v % 10))
-            v /= 10
-        } while v > 0
-        out[start...].reverse()
-    }
-
-    /// `value` (its first `limit` bytes, not splitting a character) escaped for a double-quoted string.
+    /// `value` (its first `limit` bytes, not splitting a character; invalid UTF-8 as U+FFFD)
+    /// escaped for a double-quoted string.
     private static func appendEscaped(_ value: [UInt8], limit: Int, into out: inout [UInt8]) {
         var end = value.count
         if end > limit {
             end = limit
             while end > 0, value[end] & 0xC0 == 0x80 { end -= 1 }  // back to a lead byte
         }
-        for b in value[..<end] {
+        // Loki refuses a label string that is not UTF-8 (and the whole push with it): a value
+        // with non-ASCII bytes is decoded, its invalid bytes replaced by U+FFFD.
+        if value[..<end].allSatisfy({ $0 < 0x80 }) {
+            escape(value[..<end], into: &out)
+        } else {
+            escape(ArraySlice(String(decoding: value[..<end], as: UTF8.self).utf8), into: &out)
+        }
+    }
+
+    private static func escape(_ bytes: ArraySlice<UInt8>, into out: inout [UInt8]) {
+        for b in bytes {
             let escaped: UInt8
             switch b {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"): escaped = b

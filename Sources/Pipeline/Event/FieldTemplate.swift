@@ -63,8 +63,9 @@ public struct FieldTemplate: Sendable, Equatable {
             case .field(let name):
                 switch Self.value(logs, i, name) {
                 case .bytes(let span)?: logs.withBytes(span) { out.append(contentsOf: $0) }
-                case .int(let v)?: out.append(contentsOf: String(v).utf8)
-                case .double(let v)?: out.append(contentsOf: Self.text(v).utf8)
+                case .int(let v)?: Self.appendDecimal(v, into: &out)
+                case .double(let v)? where v == v.rounded() && abs(v) < 1e15: Self.appendDecimal(Int64(v), into: &out)
+                case .double(let v)?: out.append(contentsOf: String(v).utf8)
                 case .bool(let v)?: out.append(contentsOf: (v ? "true" : "false").utf8)
                 case nil: break
                 }
@@ -87,6 +88,18 @@ public struct FieldTemplate: Sendable, Equatable {
                 }
             }
         }
+    }
+
+    /// `n` in decimal, without making a String.
+    private static func appendDecimal(_ n: Int64, into out: inout [UInt8]) {
+        if n < 0 { out.append(UInt8(ascii: "-")) }
+        let start = out.count
+        var v = n.magnitude
+        repeat {
+            out.append(UInt8(48 + v % 10))
+            v /= 10
+        } while v > 0
+        out[start...].reverse()
     }
 
     private static func value(_ logs: LogBatch, _ i: Int, _ name: FieldName) -> FieldValue? {
