@@ -11,7 +11,7 @@ public enum JSONWriter {
             let b = bytes[i]
             guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
             if runStart < i { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<i])) }
-            writeEscape(b, into: &buffer)
+            writeEscaped(b, into: &buffer)
             runStart = i + 1
         }
         if runStart < bytes.count { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart...])) }
@@ -57,7 +57,8 @@ public enum JSONWriter {
         }
     }
 
-    private static func writeEscape(_ b: UInt8, into buffer: inout ByteBuffer) {
+    /// Writes `b`, a byte a JSON string must escape (`"`, a backslash, a control character), escaped.
+    public static func writeEscaped(_ b: UInt8, into buffer: inout ByteBuffer) {
         switch b {
         case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
         case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")

@@ -62,6 +62,18 @@ public struct RawWriter {
         return (control | zeroQuote | zeroBackslash) & highs != 0
     }
 
+    /// Writes `value` as a JSON number: a whole number below 1e15 as an integer, others as Swift
+    /// prints them; NaN and the infinities, which JSON lacks, as the strings `"NaN"`, `"+Inf"`,
+    /// `"-Inf"` (at most 40 bytes).
+    public mutating func writeJSONNumber(_ value: Double) {
+        if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
+            writeInt(Int64(value))
+            return
+        }
+        var text = value.isFinite ? value.description : (value.isNaN ? "\"NaN\"" : (value > 0 ? "\"+Inf\"" : "\"-Inf\""))
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
     /// Writes an integer in decimal (at most 20 bytes).
     public mutating func writeInt(_ value: Int64) {
         if value < 0 { write(UInt8(ascii: "-")) }

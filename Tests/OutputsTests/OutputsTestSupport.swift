@@ -54,3 +54,41 @@ enum RawHTTP {
                         body: r.body)
     }
 }
+
+/// Runs `static → out` over `batches`, `out` an output of `type` with the YAML `options`
+/// (one per line), until `done` holds for its metrics; then shuts the pipeline down
+/// (`shutdown_timeout: 1s`) and returns them. For runs that end with events left behind.
+func runOutput(_ type: ComponentType, options: String, dataDirectory: String, batches: [EventBatch],
+               until done: @escaping @Sendable (ComponentMetrics) -> Bool) async throws -> ComponentMetrics {
+    let components = TestComponents()
+    components.provide("src", .input(StaticInput(batches)))
+    let outcome = ConfigLoader.load(text: """
+        data_dir: "\(dataDirectory)"
+        shutdown_timeout: 1s
+        inputs:
+          src: { type: static }
+        outputs:
+          out:
+            type: \(type.name)
+            inputs: [src]
+        \(options.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+        """, file: "test.yaml", registry: ComponentRegistry(components.registry.types + [type]))
+    guard let config = outcome.config else {
+        throw PipectlError("pipeline does not load:\n" + outcome.errors.map(\.description).joined(separator: "\n"))
+    }
+    return try await withTimeout(seconds: 30) {
+        let topology = try Topology(config: config, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await topology.prepare()
+        let metrics = topology.telemetry.entries.first { $0.id == "out" }!.metrics
+        let running = Task { await topology.run() }
+        try await eventually { done(metrics) }
+        topology.shutdown()
+        await running.value
+        return metrics
+    }
+}
+
+/// Events not yet released from the output's disk buffer, as its gauges show them.
+func storedEvents(_ metrics: ComponentMetrics) -> Int? {
+    metrics.diskBuffer.withLockedValue { $0 }?().events
+}

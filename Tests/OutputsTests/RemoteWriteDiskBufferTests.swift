@@ -156,7 +156,7 @@ final class RemoteWriteDiskBufferTests: XCTestCase {
 
     private func varint(_ v: Int) -> [UInt8] {
         var out: [UInt8] = []
-        RemoteWriteRecord.appendVarint(UInt64(v), to: &out)
+        Varint.append(UInt64(v), to: &out)
         return out
     }
 

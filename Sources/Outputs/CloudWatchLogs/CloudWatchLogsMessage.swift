@@ -1,3 +1,4 @@
+import Codecs
 import NIOCore
 
 /// A message as CloudWatch Logs receives it: valid UTF-8 (each invalid byte becomes U+FFFD,
@@ -40,7 +41,7 @@ enum CloudWatchLogsMessage {
             if b < 0x80, sent < max {
                 if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
                     flush(to: i)
-                    escape(b, into: &buffer)
+                    JSONWriter.writeEscaped(b, into: &buffer)
                     run = i + 1
                 }
                 sent += 1
@@ -83,20 +84,5 @@ enum CloudWatchLogsMessage {
         guard i + size <= s.count, (low...high).contains(s[i + 1]) else { return (1, false) }
         for k in 2..<size where s[i + k] & 0xC0 != 0x80 { return (1, false) }
         return (size, true)
-    }
-
-    private static func escape(_ b: UInt8, into buffer: inout ByteBuffer) {
-        switch b {
-        case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
-        case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-        case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
-        case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
-        case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
-        default:
-            let hex: StaticString = "0123456789abcdef"
-            buffer.writeStaticString("\\u00")
-            buffer.writeInteger(hex.utf8Start[Int(b >> 4)])
-            buffer.writeInteger(hex.utf8Start[Int(b & 0xF)])
-        }
     }
 }

@@ -119,11 +119,7 @@ public struct CloudWatchLogsOutputConfig: ComponentConfig {
 
     public func makeStage(_ context: StageContext) throws -> Stage {
         let resolved = try resolve(environment: ProcessInfo.processInfo.environment)
-        let disk = context.buffer.kind == .disk
-            ? try DeliveryDiskBuffer(id: context.id, name: "cloudwatch_logs(\(context.id))", config: context.buffer,
-                                     dataDirectory: context.dataDirectory, metrics: context.metrics,
-                                     log: RateLimitedLogger(logger: context.logger))
-            : nil
+        let disk = try DeliveryDiskBuffer.open(context, name: "cloudwatch_logs(\(context.id))")
         return .output(CloudWatchLogsOutput(id: context.id, config: self, resolved: resolved, tls: try tls?.makeConfiguration(),
                                             deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id,
                                                                            maxSize: delivery.deadLetterMaxSize),

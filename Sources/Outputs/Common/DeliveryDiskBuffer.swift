@@ -5,6 +5,13 @@ struct DeliveryDiskBuffer: Sendable {
     let buffer: DiskBuffer
     let whenFull: BufferConfig.WhenFull
 
+    /// The disk buffer of the stage being built when its `buffer` says `type: disk`; nil otherwise.
+    static func open(_ context: StageContext, name: String) throws -> DeliveryDiskBuffer? {
+        guard context.buffer.kind == .disk else { return nil }
+        return try DeliveryDiskBuffer(id: context.id, name: name, config: context.buffer, dataDirectory: context.dataDirectory,
+                                      metrics: context.metrics, log: RateLimitedLogger(logger: context.logger))
+    }
+
     /// Opens `data_dir/buffers/<id>/`, recovering what a previous run left; logs and counts
     /// (`errors{kind="buffer"}`) what the buffer reports, and feeds `/metrics` its gauges.
     /// `name` is the component in messages: `loki(logs)`.

@@ -1,3 +1,4 @@
+import Codecs
 import Pipeline
 
 /// How a log output's disk buffer keeps a batch of events (`DiskBufferRecord`), and reads it back.
@@ -29,7 +30,7 @@ package enum LogBatchRecord {
             batch.withMessage(i) { appendBytes($0, to: &out) }
             var fields = 0
             batch.forEachField(i) { _, _ in fields += 1 }
-            appendVarint(UInt64(fields), to: &out)
+            Varint.append(UInt64(fields), to: &out)
             batch.forEachField(i) { key, value in
                 switch key {
                 case .known(let known):
@@ -79,21 +80,12 @@ package enum LogBatchRecord {
     }
 
     private static func appendBytes(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        appendVarint(UInt64(bytes.count), to: &out)
+        Varint.append(UInt64(bytes.count), to: &out)
         out.append(contentsOf: bytes)
     }
 
     private static func append(_ value: UInt64, to out: inout [UInt8]) {
         for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-    }
-
-    private static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
     }
 
     /// A bounds-checked cursor over a record's payload.
@@ -117,15 +109,7 @@ package enum LogBatchRecord {
 
         mutating func int64() -> Int64? { uint64().map { Int64(bitPattern: $0) } }
 
-        mutating func varint() -> UInt64? {
-            var value: UInt64 = 0
-            for shift in stride(from: 0, to: 64, by: 7) {
-                guard let b = byte() else { return nil }
-                value |= UInt64(b & 0x7F) << UInt64(shift)
-                if b < 0x80 { return value }
-            }
-            return nil
-        }
+        mutating func varint() -> UInt64? { Varint.read(bytes, at: &offset, end: bytes.count) }
 
         mutating func lengthPrefixed() -> UnsafeRawBufferPointer? {
             guard let n = varint(), n <= UInt64(bytes.count - offset) else { return nil }

@@ -143,11 +143,7 @@ public struct ElasticsearchOutputConfig: ComponentConfig {
     }
 
     public func makeStage(_ context: StageContext) throws -> Stage {
-        let disk = context.buffer.kind == .disk
-            ? try DeliveryDiskBuffer(id: context.id, name: "elasticsearch(\(context.id))", config: context.buffer,
-                                     dataDirectory: context.dataDirectory, metrics: context.metrics,
-                                     log: RateLimitedLogger(logger: context.logger))
-            : nil
+        let disk = try DeliveryDiskBuffer.open(context, name: "elasticsearch(\(context.id))")
         return .output(ElasticsearchOutput(id: context.id, config: self, tls: try http.tls?.makeConfiguration(),
                                            deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id,
                                                                           maxSize: delivery.deadLetterMaxSize),

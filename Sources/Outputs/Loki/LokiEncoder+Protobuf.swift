@@ -23,12 +23,12 @@ extension LokiEncoder {
                                     _ batches: [LogBatch], into buffer: inout ByteBuffer) {
         let stream = Int(run.first!.stream)
         let labels = streams.length(stream)
-        var content = 1 + varintSize(UInt64(labels)) + labels
+        var content = 1 + Varint.size(UInt64(labels)) + labels
         for entry in run {
             let size = entrySize(entry)
-            content += 1 + varintSize(UInt64(size)) + size
+            content += 1 + Varint.size(UInt64(size)) + size
         }
-        let total = 1 + varintSize(UInt64(content)) + content
+        let total = 1 + Varint.size(UInt64(content)) + content
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { space in
             var out = RawWriter(space)
             out.write(0x0A)  // PushRequest.streams
@@ -74,7 +74,7 @@ extension LokiEncoder {
 
     @inline(__always)
     static func timestampSize(_ seconds: Int64, _ nanos: Int64) -> Int {
-        (seconds != 0 ? 1 + varintSize(UInt64(bitPattern: seconds)) : 0) + (nanos != 0 ? 1 + varintSize(UInt64(nanos)) : 0)
+        (seconds != 0 ? 1 + Varint.size(UInt64(bitPattern: seconds)) : 0) + (nanos != 0 ? 1 + Varint.size(UInt64(nanos)) : 0)
     }
 
     /// Bytes of an `EntryAdapter`'s content.
@@ -83,25 +83,6 @@ extension LokiEncoder {
         let (seconds, nanos) = split(entry.timestamp)
         let timestamp = timestampSize(seconds, nanos)
         let line = Int(entry.lineLength)
-        return 1 + varintSize(UInt64(timestamp)) + timestamp + (line > 0 ? 1 + varintSize(UInt64(line)) + line : 0)
-    }
-
-    /// Bytes of `value` as a protobuf varint.
-    @inline(__always)
-    static func varintSize(_ value: UInt64) -> Int {
-        (64 - value.leadingZeroBitCount + 6) / 7 + (value == 0 ? 1 : 0)
-    }
-}
-
-extension RawWriter {
-    /// Writes a protobuf varint (7 bits a byte, least significant first).
-    @inline(__always)
-    mutating func writeVarint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            write(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        write(UInt8(v))
+        return 1 + Varint.size(UInt64(timestamp)) + timestamp + (line > 0 ? 1 + Varint.size(UInt64(line)) + line : 0)
     }
 }

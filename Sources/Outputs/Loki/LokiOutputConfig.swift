@@ -118,11 +118,7 @@ public struct LokiOutputConfig: ComponentConfig {
     }
 
     public func makeStage(_ context: StageContext) throws -> Stage {
-        let disk = context.buffer.kind == .disk
-            ? try DeliveryDiskBuffer(id: context.id, name: "loki(\(context.id))", config: context.buffer,
-                                     dataDirectory: context.dataDirectory, metrics: context.metrics,
-                                     log: RateLimitedLogger(logger: context.logger))
-            : nil
+        let disk = try DeliveryDiskBuffer.open(context, name: "loki(\(context.id))")
         return .output(LokiOutput(id: context.id, config: self, tls: try http.tls?.makeConfiguration(),
                                   deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id,
                                                                  maxSize: delivery.deadLetterMaxSize),

@@ -64,11 +64,7 @@ public struct RemoteWriteOutputConfig: ComponentConfig {
     }
 
     public func makeStage(_ context: StageContext) throws -> Stage {
-        let disk = context.buffer.kind == .disk
-            ? try DeliveryDiskBuffer(id: context.id, name: "prometheus_remote_write(\(context.id))", config: context.buffer,
-                                     dataDirectory: context.dataDirectory, metrics: context.metrics,
-                                     log: RateLimitedLogger(logger: context.logger))
-            : nil
+        let disk = try DeliveryDiskBuffer.open(context, name: "prometheus_remote_write(\(context.id))")
         return .output(RemoteWriteOutput(id: context.id, http: http, delivery: delivery, tls: try http.tls?.makeConfiguration(),
                                          deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id,
                                                                         maxSize: delivery.deadLetterMaxSize),

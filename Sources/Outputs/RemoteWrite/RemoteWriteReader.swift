@@ -1,3 +1,4 @@
+import Codecs
 import Pipeline
 
 /// Reads back a `WriteRequest` this output encoded (`RemoteWriteEncoder`), for a request
@@ -76,24 +77,10 @@ struct RemoteWriteReader {
         guard offset < end else { return nil }
         let tag = bytes[offset]
         offset += 1
-        guard let length = varint(bytes, at: &offset, end: end), length <= UInt64(end - offset) else { return nil }
+        guard let length = Varint.read(bytes, at: &offset, end: end), length <= UInt64(end - offset) else { return nil }
         let body = offset..<(offset + Int(length))
         offset = body.upperBound
         return (tag, body)
-    }
-
-    /// A protobuf varint at `offset` (advanced past it), reading no further than `end`; nil when cut short.
-    static func varint(_ bytes: [UInt8], at offset: inout Int, end: Int) -> UInt64? {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while offset < end, shift < 64 {
-            let byte = bytes[offset]
-            offset += 1
-            value |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return value }
-            shift += 7
-        }
-        return nil
     }
 
     /// The protobuf of the samples `items` (ascending, numbered in request order): whole
@@ -113,20 +100,11 @@ struct RemoteWriteReader {
             guard !picked.isEmpty else { continue }
             let content = one.labels.count + picked.reduce(0) { $0 + $1.count }
             out.append(0x0A)
-            Self.appendVarint(UInt64(content), to: &out)
+            Varint.append(UInt64(content), to: &out)
             out.append(contentsOf: bytes[one.labels])
             for sample in picked { out.append(contentsOf: bytes[sample]) }
         }
         return out
-    }
-
-    private static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
     }
 
     /// The samples as metric events (kind `gauge`: remote-write 1.0 does not carry the kind),
@@ -167,7 +145,7 @@ struct RemoteWriteReader {
         var offset = range.lowerBound
         guard Self.field(bytes, at: &offset, end: range.upperBound) != nil else { return nil }
         offset = range.lowerBound + 1
-        _ = Self.varint(bytes, at: &offset, end: range.upperBound)
+        _ = Varint.read(bytes, at: &offset, end: range.upperBound)
         var value = 0.0, timestamp: Int64 = 0
         while offset < range.upperBound {
             let tag = bytes[offset]
@@ -180,7 +158,7 @@ struct RemoteWriteReader {
                 value = Double(bitPattern: bits)
                 offset += 8
             case 0x10:
-                guard let v = Self.varint(bytes, at: &offset, end: range.upperBound) else { return nil }
+                guard let v = Varint.read(bytes, at: &offset, end: range.upperBound) else { return nil }
                 timestamp = Int64(bitPattern: v)
             default:
                 return nil

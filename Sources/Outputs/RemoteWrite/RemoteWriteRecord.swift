@@ -19,8 +19,8 @@ enum RemoteWriteRecord {
     /// The record of `payload`, sent on lane `shard`.
     static func make(_ payload: RemoteWritePayload, shard: Int) -> DiskBufferRecord {
         var metadata: [UInt8] = [version]
-        appendVarint(UInt64(shard), to: &metadata)
-        appendVarint(UInt64(payload.size), to: &metadata)
+        Varint.append(UInt64(shard), to: &metadata)
+        Varint.append(UInt64(payload.size), to: &metadata)
         return DiskBufferRecord(events: payload.eventCount, payload: Array(buffer: payload.body), metadata: metadata)
     }
 
@@ -29,22 +29,13 @@ enum RemoteWriteRecord {
     static func read(_ record: DiskBufferRecord) -> (shard: Int, payload: RemoteWriteStoredPayload)? {
         var offset = 1
         guard record.metadata.first == version,
-              let shard = RemoteWriteReader.varint(record.metadata, at: &offset, end: record.metadata.count),
-              let size = RemoteWriteReader.varint(record.metadata, at: &offset, end: record.metadata.count),
+              let shard = Varint.read(record.metadata, at: &offset, end: record.metadata.count),
+              let size = Varint.read(record.metadata, at: &offset, end: record.metadata.count),
               offset == record.metadata.count, shard <= UInt64(Int32.max), size <= UInt64(Int32.max) else { return nil }
         let body = ByteBuffer(bytes: record.payload)
         guard let protobuf = Snappy.uncompress(body), protobuf.readableBytes == Int(size),
               RemoteWriteReader.sampleCount(Array(buffer: protobuf)) == record.events else { return nil }
         let payload = RemoteWriteStoredPayload(body: body, size: Int(size), eventCount: record.events)
         return (Int(shard), payload)
-    }
-
-    static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
     }
 }

@@ -127,9 +127,7 @@ enum RemoteWriteSeries {
     static func varintSize(_ value: Int) -> Int { varintSize(UInt64(value)) }
 
     @inline(__always)
-    static func varintSize(_ value: UInt64) -> Int {
-        (64 - (value | 1).leadingZeroBitCount + 6) / 7
-    }
+    static func varintSize(_ value: UInt64) -> Int { Varint.size(value) }
 
     // MARK: Bytes
 

@@ -116,11 +116,7 @@ public struct SyslogOutputConfig: ComponentConfig {
     }
 
     public func makeStage(_ context: StageContext) throws -> Stage {
-        let disk = context.buffer.kind == .disk
-            ? try DeliveryDiskBuffer(id: context.id, name: "syslog(\(context.id))", config: context.buffer,
-                                     dataDirectory: context.dataDirectory, metrics: context.metrics,
-                                     log: RateLimitedLogger(logger: context.logger))
-            : nil
+        let disk = try DeliveryDiskBuffer.open(context, name: "syslog(\(context.id))")
         return .output(SyslogOutput(id: context.id, config: self, tls: try tls?.makeConfiguration(),
                                     deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id,
                                                                    maxSize: delivery.deadLetterMaxSize),

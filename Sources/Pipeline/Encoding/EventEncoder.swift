@@ -58,13 +58,7 @@ public struct EventEncoder: Sendable {
                 case .bytes(let span): arena.withSpan(span) { out.writeJSONString($0) }
                 case .int(let v): out.writeInt(v)
                 case .bool(let v): out.write(v ? "true" : "false")
-                case .double(let v):
-                    if v.isFinite, v == v.rounded(), abs(v) < 1e15 {
-                        out.writeInt(Int64(v))
-                    } else {
-                        var text = v.isFinite ? v.description : (v.isNaN ? "\"NaN\"" : (v > 0 ? "\"+Inf\"" : "\"-Inf\""))
-                        text.withUTF8 { out.write(UnsafeRawBufferPointer($0)) }
-                    }
+                case .double(let v): out.writeJSONNumber(v)
                 }
             }
             out.write("}\n")
