@@ -2,7 +2,6 @@ import Codecs
 import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 @testable import Outputs
 import XCTest
 
@@ -46,7 +45,7 @@ final class StrictElasticsearchReceiver: @unchecked Sendable {
     private var received: [Request] = []
     private var stored: [String: [String: [String: Any]]] = [:]
     private var refusals: [String] = []
-    private var channel: (any Channel)?
+    private var server: TestHTTPServer?
     private var authorization: String?
     private var maxBytes = Int.max
     private var autoID = 0
@@ -74,18 +73,22 @@ final class StrictElasticsearchReceiver: @unchecked Sendable {
     /// Why requests were refused as a whole (400).
     var problems: [String] { lock.withLock { refusals } }
 
+    /// Listens on a free loopback port and returns it.
     func start() async throws -> Int {
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap { channel.pipeline.addHandler(Handler(receiver: self)) }
-            }
-        let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-        lock.withLock { self.channel = channel }
-        return channel.localAddress!.port!
+        let server = TestHTTPServer { [unowned self] head, body in self.response(head, body) }
+        lock.withLock { self.server = server }
+        return try await server.start()
     }
 
-    func stop() async { try? await lock.withLock { channel }?.close() }
+    func stop() async { await lock.withLock { server }?.stop() }
+
+    /// The answer to a request, as JSON; a 429 says `Retry-After: 1`.
+    private func response(_ head: HTTPRequestHead, _ body: ByteBuffer) -> TestHTTPServer.Response {
+        let (status, text) = handle(head, body)
+        var headers = [("Content-Type", "application/json")]
+        if status == .tooManyRequests { headers.append(("Retry-After", "1")) }
+        return .init(status: status, headers: headers, body: text)
+    }
 
     fileprivate func handle(_ head: HTTPRequestHead, _ body: ByteBuffer) -> (HTTPResponseStatus, String) {
         lock.withLock {
@@ -224,34 +227,5 @@ final class StrictElasticsearchReceiver: @unchecked Sendable {
 
     private static func text(_ value: Any) -> String {
         String(decoding: try! JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]), as: UTF8.self)
-    }
-
-    private final class Handler: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = HTTPServerRequestPart
-        typealias OutboundOut = HTTPServerResponsePart
-
-        private let receiver: StrictElasticsearchReceiver
-        private var head: HTTPRequestHead?
-        private var body = ByteBuffer()
-
-        init(receiver: StrictElasticsearchReceiver) { self.receiver = receiver }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
-            case .head(let h):
-                head = h
-                body.clear()
-            case .body(var chunk):
-                body.writeBuffer(&chunk)
-            case .end:
-                guard let head else { return }
-                let (status, text) = receiver.handle(head, body)
-                var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(text.utf8.count))])
-                if status == .tooManyRequests { headers.add(name: "Retry-After", value: "1") }
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            }
-        }
     }
 }

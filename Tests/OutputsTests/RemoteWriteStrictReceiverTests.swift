@@ -2,7 +2,6 @@ import Codecs
 import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 @testable import Outputs
 import Pipeline
 import XCTest
@@ -32,7 +31,7 @@ final class StrictRemoteWriteReceiver: @unchecked Sendable {
     private var received: [Request] = []
     private var stored: [String: [DecodedSeries.Sample]] = [:]
     private var refusals: [String] = []
-    private var channel: (any Channel)?
+    private var server: TestHTTPServer?
     private var required: [(String, String)] = []
     private var maxBytes = Int.max
 
@@ -59,21 +58,12 @@ final class StrictRemoteWriteReceiver: @unchecked Sendable {
 
     /// Listens on a free loopback port and returns it.
     func start() async throws -> Int {
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(Handler(receiver: self))
-                }
-            }
-        let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-        lock.withLock { self.channel = channel }
-        return channel.localAddress!.port!
+        let server = TestHTTPServer { [unowned self] head, body in let a = self.handle(head, body); return .init(status: a.status, headers: a.headers, body: a.body) }
+        lock.withLock { self.server = server }
+        return try await server.start()
     }
 
-    func stop() async {
-        try? await lock.withLock { channel }?.close()
-    }
+    func stop() async { await lock.withLock { server }?.stop() }
 
     fileprivate func handle(_ head: HTTPRequestHead, _ body: ByteBuffer) -> Answer {
         lock.withLock {
@@ -123,36 +113,6 @@ final class StrictRemoteWriteReceiver: @unchecked Sendable {
             }
         }
         return .success(series)
-    }
-
-    private final class Handler: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = HTTPServerRequestPart
-        typealias OutboundOut = HTTPServerResponsePart
-
-        private let receiver: StrictRemoteWriteReceiver
-        private var head: HTTPRequestHead?
-        private var body = ByteBuffer()
-
-        init(receiver: StrictRemoteWriteReceiver) { self.receiver = receiver }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
-            case .head(let h):
-                head = h
-                body.clear()
-            case .body(var chunk):
-                body.writeBuffer(&chunk)
-            case .end:
-                guard let head else { return }
-                let answer = receiver.handle(head, body)
-                var headers = HTTPHeaders(answer.headers)
-                headers.add(name: "Content-Length", value: String(answer.body.utf8.count))
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: answer.status, headers: headers))),
-                              promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: answer.body)))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            }
-        }
     }
 }
 
