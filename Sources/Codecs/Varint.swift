@@ -2,12 +2,13 @@
 /// remote-write and Loki request bodies, and the disk buffer's record formats.
 public enum Varint {
     /// Bytes `value` takes.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func size(_ value: UInt64) -> Int {
         (64 - (value | 1).leadingZeroBitCount + 6) / 7
     }
 
     /// Appends `value` to `out`.
+    @inlinable
     public static func append(_ value: UInt64, to out: inout [UInt8]) {
         var v = value
         while v >= 0x80 {
@@ -19,6 +20,7 @@ public enum Varint {
 
     /// The varint at `offset` (advanced past it), reading no further than `end`; nil when it
     /// is cut short or longer than ten bytes.
+    @inlinable
     public static func read<Bytes: RandomAccessCollection>(_ bytes: Bytes, at offset: inout Int, end: Int) -> UInt64?
     where Bytes.Element == UInt8, Bytes.Index == Int {
         var value: UInt64 = 0
@@ -36,7 +38,7 @@ public enum Varint {
 
 extension RawWriter {
     /// Writes `value` as a varint (at most ten bytes).
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func writeVarint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {

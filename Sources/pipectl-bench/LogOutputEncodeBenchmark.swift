@@ -51,10 +51,12 @@ enum LogOutputEncodeBenchmark {
                 await loki.encode(batch).reduce(0) { $0 + $1.readableBytes }
             })
         }
-        var bulk = ElasticsearchBulkBuilder(index: "heroku-%Y.%m.%d")
-        results.append(await run("encode elasticsearch (ndjson+gzip)", events: events, batches: batches) { batch in
-            bulk.requests(batch).reduce(0) { $0 + $1.readableBytes }
-        })
+        for (name, gzip) in [("encode elasticsearch (ndjson+gzip)", true), ("encode elasticsearch (ndjson)", false)] {
+            var bulk = ElasticsearchBulkBuilder(index: "heroku-%Y.%m.%d", gzip: gzip)
+            results.append(await run(name, events: events, batches: batches) { batch in
+                bulk.requests(batch).reduce(0) { $0 + $1.readableBytes }
+            })
+        }
         // One request per group and 512-event batch (the encoder flushes per batch).
         var cloudwatch = CloudWatchLogsBatchEncoder(groupName: "/heroku/{{ appname }}", streamName: "drain")!
         results.append(await run("encode cloudwatch_logs (json)", events: events, batches: batches) { batch in
