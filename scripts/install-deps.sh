@@ -2,10 +2,11 @@
 # Installs the system packages pipectl builds and tests against (Debian 12), including the
 # real servers the integration tests start (VictoriaMetrics, Prometheus, rsyslog with its
 # GnuTLS and OpenSSL stream drivers, Alertmanager for amtool), and moto's AWS emulator with boto3 for the
-# cloudwatch_logs tests (`python3 -m moto.server`). Idempotent.
+# cloudwatch_logs tests (`moto_server`). Idempotent.
 set -euo pipefail
 packages=(libpcre2-dev libsnappy-dev zlib1g-dev pkg-config curl openssl victoria-metrics prometheus
-          rsyslog rsyslog-gnutls rsyslog-openssl prometheus-node-exporter prometheus-alertmanager)
+          rsyslog rsyslog-gnutls rsyslog-openssl prometheus-node-exporter prometheus-alertmanager
+          dpkg-dev binutils)
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 python3 -m pip --version > /dev/null 2>&1 || packages+=(python3-pip)
