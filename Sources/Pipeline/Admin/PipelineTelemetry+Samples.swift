@@ -26,6 +26,8 @@ extension PipelineTelemetry {
             if e.role == .output {
                 add("pipectl_component_retries_total", [], m.retries.load(ordering: .relaxed), .counter,
                     "Requests sent again after a failure.")
+                add("pipectl_component_failing", [], m.failing.load(ordering: .relaxed) ? 1 : 0, .gauge,
+                    "1 while the output is retrying or failing to write (what /readyz reports), else 0.")
                 let (cumulative, sum) = m.requestDuration.snapshot
                 if let count = cumulative.last, count > 0 {
                     let name = "pipectl_output_request_duration_seconds"
@@ -51,6 +53,10 @@ extension PipelineTelemetry {
             if let inbox = e.inbox {
                 add("pipectl_buffer_events", [], inbox.eventCount, .gauge, "Events waiting in the component's buffer.")
                 add("pipectl_buffer_bytes", [], inbox.byteCount, .gauge, "Bytes waiting in the component's buffer.")
+                add("pipectl_buffer_max_events", [], inbox.budget.maxEvents, .gauge, "The buffer's max_events.")
+                if inbox.budget.maxBytes != .max {
+                    add("pipectl_buffer_max_bytes", [], inbox.budget.maxBytes, .gauge, "The buffer's max_size, when set.")
+                }
             }
         }
         out.append(contentsOf: ProcessStats.read(startTime: startTime))
