@@ -44,11 +44,11 @@ final class TelemetrySnapshotTests: XCTestCase {
         out.failing.store(true, ordering: .relaxed)
         let lines = String(buffer: topology.telemetry.prometheusText()).split(separator: "\n").map(String.init)
         func labels(_ id: String) -> String { "component=\"\(id)\",component_kind=\"output\",component_type=\"capture\"" }
-        XCTAssertTrue(lines.contains("pipectl_component_failing{\(labels("out"))} 1"))
-        XCTAssertTrue(lines.contains("pipectl_component_failing{\(labels("plain"))} 0"))
+        XCTAssertTrue(lines.contains("pipectl_output_failing{\(labels("out"))} 1"))
+        XCTAssertTrue(lines.contains("pipectl_output_failing{\(labels("plain"))} 0"))
         XCTAssertTrue(lines.contains("pipectl_buffer_max_events{\(labels("out"))} 1000"))
         XCTAssertTrue(lines.contains("pipectl_buffer_max_bytes{\(labels("out"))} 1048576"))
         XCTAssertFalse(lines.contains { $0.hasPrefix("pipectl_buffer_max_bytes{\(labels("plain"))}") }, "no max_size, no gauge")
-        XCTAssertFalse(lines.contains { $0.hasPrefix("pipectl_component_failing{component=\"gen\"") }, "inputs have no failing gauge")
+        XCTAssertFalse(lines.contains { $0.hasPrefix("pipectl_output_failing{component=\"gen\"") }, "inputs have no failing gauge")
     }
 }

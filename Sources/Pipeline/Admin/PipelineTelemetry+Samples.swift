@@ -26,7 +26,7 @@ extension PipelineTelemetry {
             if e.role == .output {
                 add("pipectl_component_retries_total", [], m.retries.load(ordering: .relaxed), .counter,
                     "Requests sent again after a failure.")
-                add("pipectl_component_failing", [], m.failing.load(ordering: .relaxed) ? 1 : 0, .gauge,
+                add("pipectl_output_failing", [], m.failing.load(ordering: .relaxed) ? 1 : 0, .gauge,
                     "1 while the output is retrying or failing to write (what /readyz reports), else 0.")
                 let (cumulative, sum) = m.requestDuration.snapshot
                 if let count = cumulative.last, count > 0 {
