@@ -103,7 +103,35 @@ final class AdminAPITests: XCTestCase {
             XCTAssertEqual(out["dropped"] as? [String: Int], [:], "a blocking buffer never drops, so it has no drop counter")
             XCTAssertEqual(out["failing"] as? Bool, false)
             XCTAssertNil(list[0]["buffer_events"], "inputs have no buffer")
+            XCTAssertEqual(out["buffer_max_events"] as? Int, 100)
+            XCTAssertNil(out["buffer_max_bytes"], "no buffer.max_size: unbounded in bytes, so absent")
+            XCTAssertNil(list[0]["buffer_max_events"])
+            let time = try XCTUnwrap(object["time"] as? Double)
+            XCTAssertEqual(time, Date().timeIntervalSince1970, accuracy: 60, "when the counters were read, Unix seconds")
+            let latency = try XCTUnwrap(out["request_duration_seconds"] as? [String: Any], "outputs carry their request histogram")
+            let buckets = try XCTUnwrap(latency["buckets"] as? [[Double]])
+            XCTAssertEqual(buckets.map { $0[0] }, LatencyHistogram.bounds)
+            XCTAssertEqual(latency["count"] as? Int, 0, "capture sends no requests")
+            XCTAssertNil(list[1]["request_duration_seconds"], "only outputs have one")
             XCTAssertGreaterThan(list[0]["sent_events"] as? Int ?? 0, 0, "the input got events out before backpressure held it")
+        }
+    }
+
+    func testComponentsJSONRequestHistogram() async throws {
+        try await withRunningAPI { port, topology in
+            let out = try XCTUnwrap(topology.telemetry.entries.first { $0.id == "out" })
+            out.metrics.requestDuration.observe(.milliseconds(7))
+            out.metrics.requestDuration.observe(.seconds(40))
+            let response = try await get(port, "/v1/components")
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+            let list = try XCTUnwrap(object["components"] as? [[String: Any]])
+            let latency = try XCTUnwrap(list[2]["request_duration_seconds"] as? [String: Any])
+            let buckets = try XCTUnwrap(latency["buckets"] as? [[Double]])
+            XCTAssertEqual(buckets.first, [0.005, 0])
+            XCTAssertEqual(buckets[1], [0.01, 1], "cumulative, as Prometheus' le buckets")
+            XCTAssertEqual(buckets.last, [30, 1], "40s is only in +Inf, which is count")
+            XCTAssertEqual(latency["count"] as? Int, 2)
+            XCTAssertEqual(latency["sum"] as? Double ?? 0, 40.007, accuracy: 1e-9)
         }
     }
 

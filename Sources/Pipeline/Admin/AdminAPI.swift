@@ -71,7 +71,10 @@ public final class AdminAPI: Sendable {
 
     private static func componentsJSON(_ topology: Topology) -> ByteBuffer {
         var b = ByteBuffer()
-        b.writeStaticString("{\"components\":[")
+        // `time` (Unix seconds, when the counters were read) lets a client such as `pipectl top`
+        // turn two answers into rates without counting network delay as elapsed time.
+        b.writeStaticString("{\"time\":"); JSONWriter.writeDouble(Double(WallClock.nanoseconds()) / 1e9, into: &b)
+        b.writeStaticString(",\"components\":[")
         for (i, e) in topology.telemetry.entries.enumerated() {
             if i > 0 { b.writeStaticString(",") }
             let m = e.metrics
@@ -91,6 +94,13 @@ public final class AdminAPI: Sendable {
             if let inbox = e.inbox {
                 b.writeStaticString(",\"buffer_events\":"); JSONWriter.writeInt(Int64(inbox.eventCount), into: &b)
                 b.writeStaticString(",\"buffer_bytes\":"); JSONWriter.writeInt(Int64(inbox.byteCount), into: &b)
+                b.writeStaticString(",\"buffer_max_events\":"); JSONWriter.writeInt(Int64(inbox.budget.maxEvents), into: &b)
+                if inbox.budget.maxBytes != .max {
+                    b.writeStaticString(",\"buffer_max_bytes\":"); JSONWriter.writeInt(Int64(inbox.budget.maxBytes), into: &b)
+                }
+            }
+            if e.role == .output {
+                b.writeStaticString(",\"request_duration_seconds\":"); writeHistogram(m.requestDuration, into: &b)
             }
             b.writeStaticString(",\"failing\":"); b.writeString(m.failing.load(ordering: .relaxed) ? "true" : "false")
             if let state = m.state.withLockedValue({ $0 }) {
@@ -100,6 +110,22 @@ public final class AdminAPI: Sendable {
         }
         b.writeStaticString("]}\n")
         return b
+    }
+
+    /// `{"buckets":[[le,cumulative],…],"count":N,"sum":S}`: Prometheus' cumulative buckets
+    /// (the `+Inf` bucket is `count`), from which a client estimates quantiles.
+    private static func writeHistogram(_ histogram: LatencyHistogram, into b: inout ByteBuffer) {
+        let (cumulative, sum) = histogram.snapshot
+        b.writeStaticString("{\"buckets\":[")
+        for (i, bound) in LatencyHistogram.bounds.enumerated() {
+            if i > 0 { b.writeStaticString(",") }
+            b.writeStaticString("["); JSONWriter.writeDouble(bound, into: &b)
+            b.writeStaticString(","); JSONWriter.writeInt(Int64(cumulative[i]), into: &b)
+            b.writeStaticString("]")
+        }
+        b.writeStaticString("],\"count\":"); JSONWriter.writeInt(Int64(cumulative.last ?? 0), into: &b)
+        b.writeStaticString(",\"sum\":"); JSONWriter.writeDouble(sum, into: &b)
+        b.writeStaticString("}")
     }
 
     private static func writeCounts(_ counts: [(String, Int)], into b: inout ByteBuffer) {
