@@ -1,4 +1,5 @@
 import Atomics
+import NIOConcurrencyHelpers
 
 /// How a stage hands batches downstream: one `EmitterLane` per producer.
 ///
@@ -20,21 +21,40 @@ public final class Emitter: Sendable {
 
 /// One producer's edges, per port. Batches are handed over by ownership: a batch is shared
 /// (and so may be copied on write) only on real fan-out.
+///
+/// A reload swaps the edges (`replaceEdges`) between two sends: a send in progress keeps the
+/// edges it started with, and the reload waits for it (`waitUntilSendsLeave`) before it closes
+/// the rings it took away.
 public final class EmitterLane: Sendable {
-    /// Edges per port; port 0 is the default port.
-    let ports: [[Edge]]
-    private let metrics: ComponentMetrics
-
-    init(ports: [[Edge]], metrics: ComponentMetrics) {
-        self.ports = ports
-        self.metrics = metrics
+    private struct Edges {
+        /// Edges per port; port 0 is the default port.
+        var ports: [[Edge]]
+        var version = 0
+        /// The version a send in progress is using (one producer: at most one send at a time).
+        var inUse: Int?
     }
+
+    private let edges: NIOLockedValueBox<Edges>
+    private let metrics: ComponentMetrics
+    private let tap: TapPoint
+
+    init(ports: [[Edge]], metrics: ComponentMetrics, tap: TapPoint) {
+        self.edges = NIOLockedValueBox(Edges(ports: ports))
+        self.metrics = metrics
+        self.tap = tap
+    }
+
+    /// The edges now, per port.
+    var ports: [[Edge]] { edges.withLockedValue { $0.ports } }
 
     /// Sends `batch` on `port`, parking while a blocking downstream is full. When shutdown
     /// abandons a downstream (`shutdown_timeout`), the batch is counted as dropped for
     /// `shutdown` for that edge instead.
     public func emit(_ batch: consuming EventBatch, port: Int = 0) async {
         let count = batch.count
+        if count > 0, tap.isActive { tap.publish(batch, port: port) }
+        let ports = beginSend()
+        defer { endSend() }
         guard count > 0, port < ports.count, let last = ports[port].last else {
             // Nothing reads this port (or nothing to send): the events are done with.
             batch.acknowledge(.delivered)
@@ -57,11 +77,12 @@ public final class EmitterLane: Sendable {
         }
     }
 
-
     /// Sends the batch in `slot` on the default port without parking, leaving `slot` nil.
     /// Returns false, sending nothing, when a blocking edge is full; a full
     /// `drop_newest` edge drops and counts the batch for that edge only.
     public func tryEmit(_ slot: inout EventBatch?) -> Bool {
+        let ports = beginSend()
+        defer { endSend() }
         guard let count = slot?.count, count > 0, let edges = ports.first, !edges.isEmpty else {
             slot.take()?.acknowledge(.delivered)
             return true
@@ -69,11 +90,35 @@ public final class EmitterLane: Sendable {
         // All or nothing over the blocking edges: this lane is the only producer of its rings.
         guard edges.allSatisfy({ $0.dropWhenFull || $0.ring.hasRoom(for: slot!) }) else { return false }
         let batch = slot.take()!
+        if tap.isActive { tap.publish(batch, port: 0) }
         batch.acknowledgements.hold(edges.count - 1)
         for edge in edges.dropLast() { edge.offer(copy batch) }
         edges.last!.offer(consume batch)
         metrics.sentEvents.wrappingIncrement(by: count, ordering: .relaxed)
         return true
+    }
+
+    private func beginSend() -> [[Edge]] {
+        edges.withLockedValue { $0.inUse = $0.version; return $0.ports }
+    }
+
+    private func endSend() { edges.withLockedValue { $0.inUse = nil } }
+
+    /// Sends from now on go to `ports`; returns the version a send still using the old edges
+    /// holds (see `waitUntilSendsLeave`).
+    func replaceEdges(_ ports: [[Edge]]) -> Int {
+        edges.withLockedValue {
+            $0.ports = ports
+            $0.version += 1
+            return $0.version - 1
+        }
+    }
+
+    /// Returns once no send uses the edges of `version` any more.
+    func waitUntilSendsLeave(version: Int) async {
+        while edges.withLockedValue({ $0.inUse == version }) {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
     }
 
     func close() {

@@ -21,6 +21,7 @@ public final class Topology: Sendable {
     private let shutdownRequests: AsyncStream<Void>
     private let shutdownContinuation: AsyncStream<Void>.Continuation
     private let inputTasks = NIOLockedValueBox<[Task<Void, Never>]>([])
+    private let taps: [String: TapPoint]
 
     /// Builds every stage and queue of `config`.
     public init(config: PipelineConfig, logger: Logger, startTime: Double = Double(WallClock.nanoseconds()) / 1e9) throws {
@@ -57,6 +58,7 @@ public final class Topology: Sendable {
             }
         }
         var emitters: [String: Emitter] = [:]
+        var taps: [String: TapPoint] = [:]
         var stages: [(ComponentDeclaration, Stage, StageContext)] = []
         for c in config.components {
             var componentLogger = logger
@@ -64,7 +66,9 @@ public final class Topology: Sendable {
             let context = StageContext(id: c.id, dataDirectory: config.dataDirectory, metrics: metrics[c.id]!,
                                        logger: componentLogger, telemetry: telemetry, buffer: c.buffer)
             if let lanes = ports[c.id] {
-                emitters[c.id] = Emitter(lanes: lanes.map { EmitterLane(ports: $0, metrics: metrics[c.id]!) })
+                let tap = TapPoint(componentID: c.id)
+                taps[c.id] = tap
+                emitters[c.id] = Emitter(lanes: lanes.map { EmitterLane(ports: $0, metrics: metrics[c.id]!, tap: tap) })
             }
             telemetry.add(.init(id: c.id, role: c.role, type: c.type.name, metrics: metrics[c.id]!,
                                 inbox: inboxes[c.id], upstreams: c.upstreams))
@@ -77,7 +81,11 @@ public final class Topology: Sendable {
         self.stages = stages
         self.emitters = emitters
         self.inboxes = inboxes
+        self.taps = taps
     }
+
+    /// Where the events `id` sends downstream can be watched; nil for an output or an unknown id.
+    public func tapPoint(_ id: String) -> TapPoint? { taps[id] }
 
     /// The lifecycle state.
     public var state: State { State(rawValue: stateValue.load(ordering: .relaxed))! }
