@@ -11,7 +11,8 @@ struct Pipectl: AsyncParsableCommand {
         commandName: "pipectl",
         abstract: "Runs log and metrics pipelines declared in YAML.",
         version: "pipectl \(version)",
-        subcommands: [RunCommand.self, ValidateCommand.self, TestCommand.self, GraphCommand.self, TopCommand.self, VersionCommand.self])
+        subcommands: [RunCommand.self, ValidateCommand.self, TestCommand.self, GraphCommand.self, TopCommand.self, TapCommand.self,
+                      VersionCommand.self])
 
     /// Runs the command; usage errors exit 2 (SPEC §2), config and runtime errors 1.
     static func main() async {

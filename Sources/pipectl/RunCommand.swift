@@ -7,7 +7,7 @@ import Pipeline
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Runs a pipeline until SIGTERM or SIGINT (or until every input has ended).")
+        abstract: "Runs a pipeline until SIGTERM or SIGINT (or until every input has ended); SIGHUP reloads the file.")
 
     @Argument(help: "The pipeline file.") var file: String
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (env PIPECTL_LOG_LEVEL).")
@@ -30,11 +30,13 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "pipectl")
         let config = try loadPipeline(file)
         let topology: Topology
+        let reloader: PipelineReloader
         let api: AdminAPI?
         do {
             try DataDirectory.prepare(config.dataDirectory)
             topology = try Topology(config: config, logger: logger)
-            api = config.api.enabled ? AdminAPI(config: config.api, topology: topology) : nil
+            reloader = PipelineReloader(file: file, topology: topology, logger: logger)
+            api = config.api.enabled ? AdminAPI(config: config.api, topology: topology, reload: reloader.reload) : nil
             if let api {
                 let port = try await api.start()
                 logger.info("admin API listening on \(config.api.host):\(port)")
@@ -46,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let signals = SignalHandlers { signal in
             if signal == SIGHUP {
-                logger.warning("SIGHUP: reloading is not supported yet; restart pipectl to apply changes")
+                Task { _ = await reloader.reload() }
             } else if !topology.shutdown() {
                 // The operator asked twice: do not wait for shutdown_timeout.
                 logger.warning("second stop signal: exiting now, without draining")

@@ -1,14 +1,17 @@
 import Foundation
-import Pipeline
+import NIOCore
+@testable import Pipeline
 import PipelineTesting
 import XCTest
 
 final class AdminAPITests: XCTestCase {
-    /// A running pipeline (its output stuck, so the input is held by backpressure) with the
-    /// admin API on a free port; torn down after `body`.
-    private func withRunningAPI(token: String? = nil, _ body: @escaping @Sendable (Int, Topology) async throws -> Void) async throws {
+    /// A running pipeline (its output stuck, so the input is held by backpressure; with
+    /// `flowing`, an output taking a batch every millisecond) with the admin API on a free
+    /// port; torn down after `body`.
+    private func withRunningAPI(token: String? = nil, flowing: Bool = false, reload: AdminAPI.Reload? = nil,
+                                _ body: @escaping @Sendable (Int, Topology, AdminAPI) async throws -> Void) async throws {
         let components = TestComponents()
-        let output = CapturingOutput(paused: true)
+        let output = flowing ? CapturingOutput(store: false, delay: .milliseconds(1)) : CapturingOutput(paused: true)
         components.provide("out", .output(output))
         let tokenLine = token.map { ", token: \($0)" } ?? ""
         let topology = try components.topology("""
@@ -17,20 +20,20 @@ final class AdminAPITests: XCTestCase {
         inputs:
           gen: {type: sequence, batch_size: 10}
         transforms:
-          route: {type: same, ports: [matched], inputs: [gen]}
+          route: {type: same, ports: [matched], inputs: [gen], buffer: {max_events: 100}}
         outputs:
           out:
             type: capture
             inputs: [route, route.matched]
             buffer: {max_events: 100}
         """)
-        let api = AdminAPI(config: topology.config.api, topology: topology)
+        let api = AdminAPI(config: topology.config.api, topology: topology, reload: reload)
         let port = try await api.start()
         XCTAssertGreaterThan(port, 0)
         let run = Task { await topology.run() }
         do {
             try await eventually(timeout: 10, "pipeline running") { topology.state == .running }
-            try await body(port, topology)
+            try await body(port, topology, api)
         } catch {
             topology.shutdown(); output.resume(); await api.stop()
             throw error
@@ -42,7 +45,7 @@ final class AdminAPITests: XCTestCase {
     }
 
     func testHealthAndReadiness() async throws {
-        try await withRunningAPI { port, topology in
+        try await withRunningAPI { port, topology, _ in
             let health = try await get(port, "/healthz")
             XCTAssertEqual(health.status, 200)
             XCTAssertEqual(health.body, "ok\n")
@@ -58,7 +61,7 @@ final class AdminAPITests: XCTestCase {
     }
 
     func testMetrics() async throws {
-        try await withRunningAPI { port, _ in
+        try await withRunningAPI { port, _, _ in
             let response = try await get(port, "/metrics")
             XCTAssertEqual(response.status, 200)
             XCTAssertEqual(response.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
@@ -75,7 +78,7 @@ final class AdminAPITests: XCTestCase {
     }
 
     func testGraphJSON() async throws {
-        try await withRunningAPI { port, _ in
+        try await withRunningAPI { port, _, _ in
             let response = try await get(port, "/v1/graph")
             XCTAssertEqual(response.status, 200)
             let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
@@ -90,7 +93,7 @@ final class AdminAPITests: XCTestCase {
     }
 
     func testComponentsJSON() async throws {
-        try await withRunningAPI { port, _ in
+        try await withRunningAPI { port, _, _ in
             let response = try await get(port, "/v1/components")
             XCTAssertEqual(response.status, 200)
             let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
@@ -118,7 +121,7 @@ final class AdminAPITests: XCTestCase {
     }
 
     func testComponentsJSONRequestHistogram() async throws {
-        try await withRunningAPI { port, topology in
+        try await withRunningAPI { port, topology, _ in
             let out = try XCTUnwrap(topology.telemetry.entries.first { $0.id == "out" })
             out.metrics.requestDuration.observe(.milliseconds(7))
             out.metrics.requestDuration.observe(.seconds(40))
@@ -136,7 +139,7 @@ final class AdminAPITests: XCTestCase {
     }
 
     func testComponentState() async throws {
-        try await withRunningAPI { port, topology in
+        try await withRunningAPI { port, topology, _ in
             let route = try XCTUnwrap(topology.telemetry.entries.first { $0.id == "route" })
             route.metrics.state.withLockedValue { $0 = { $0.writeString(#"{"admitted_series":3}"#) } }
             let response = try await get(port, "/v1/components")
@@ -148,7 +151,7 @@ final class AdminAPITests: XCTestCase {
     }
 
     func testUnknownPathAndMethod() async throws {
-        try await withRunningAPI { port, _ in
+        try await withRunningAPI { port, _, _ in
             let missing = try await get(port, "/nope")
             XCTAssertEqual(missing.status, 404)
             XCTAssertEqual(missing.body, "not found: /nope\n")
@@ -165,7 +168,7 @@ final class AdminAPITests: XCTestCase {
     }
 
     func testBearerToken() async throws {
-        try await withRunningAPI(token: "let-me-in") { port, _ in
+        try await withRunningAPI(token: "let-me-in") { port, _, _ in
             let none = try await get(port, "/metrics")
             XCTAssertEqual(none.status, 401)
             XCTAssertEqual(none.header("WWW-Authenticate"), "Bearer")
@@ -186,6 +189,112 @@ final class AdminAPITests: XCTestCase {
             XCTAssertEqual(readyWithout.status, 401)
             let health = try await get(port, "/healthz")
             XCTAssertEqual(health.status, 200, "/healthz never needs the token")
+            let tap = try await get(port, "/v1/tap/gen?limit=1")
+            XCTAssertEqual(tap.status, 401, "a tap needs the token too")
+        }
+    }
+
+    // MARK: Taps
+
+    func testTapStreamsEventsUpToItsLimit() async throws {
+        try await withRunningAPI(flowing: true) { port, topology, _ in
+            let response = try await get(port, "/v1/tap/gen?limit=25")
+            XCTAssertEqual(response.status, 200)
+            XCTAssertEqual(response.header("Content-Type"), "application/x-ndjson")
+            XCTAssertEqual(response.header("Transfer-Encoding"), "chunked")
+            let lines = try dechunk(response.body)
+            XCTAssertEqual(lines.count, 26, "25 events, then the totals: \(lines.prefix(3))")
+            for line in lines.dropLast() {
+                let event = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], line)
+                XCTAssertEqual(event["message"] as? String, SequenceInput.message)
+                XCTAssertNotNil(event["seq"] as? Int, line)
+                XCTAssertNotNil(event["timestamp"] as? String, line)
+            }
+            XCTAssertEqual(lines.last, #"{"tap":{"events":25,"skipped":0}}"#)
+            let point = try XCTUnwrap(topology.tapPoint("gen"))
+            try await eventually("the tap is closed") { !point.isActive }
+        }
+    }
+
+    func testSeveralTapsAtOnce() async throws {
+        try await withRunningAPI(flowing: true) { port, _, _ in
+            async let first = get(port, "/v1/tap/gen?limit=1000")
+            async let second = get(port, "/v1/tap/gen?limit=1000")
+            async let third = get(port, "/v1/tap/route?limit=1000")
+            var seqs: [Set<Int>] = []
+            for response in try await [first, second, third] {
+                XCTAssertEqual(response.status, 200)
+                let lines = try dechunk(response.body)
+                XCTAssertEqual(lines.last, #"{"tap":{"events":1000,"skipped":0}}"#)
+                seqs.append(Set(lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["seq"] as? Int }))
+                XCTAssertEqual(seqs.last?.count, 1000)
+            }
+            XCTAssertFalse(seqs[0].isDisjoint(with: seqs[1]), "both taps on gen were open at the same time, so saw the same events")
+        }
+    }
+
+    func testTapRefusals() async throws {
+        try await withRunningAPI { port, _, _ in
+            let refusals = [
+                ("/v1/tap/nope", 404, "no component \"nope\" in this pipeline; inputs and transforms: gen, route\n"),
+                ("/v1/tap/out", 400, "\"out\" is an output: outputs send nothing downstream; tap its inputs instead: route, route.matched\n"),
+                ("/v1/tap/route?port=nope", 400,
+                 "\"route\" has no port \"nope\"; its ports: matched (without port=, the default port is tapped)\n"),
+                ("/v1/tap/gen?port=x", 400, "\"gen\" has no port \"x\"; it has only its default port (without port=, the default port is tapped)\n"),
+                ("/v1/tap/gen?limit=0", 400, "limit=0: expected a whole number of events above 0\n"),
+            ]
+            for (path, status, message) in refusals {
+                let response = try await get(port, path)
+                XCTAssertEqual(response.status, status, path)
+                XCTAssertEqual(response.body, message, path)
+            }
+            let head = try await get(port, "/v1/tap/route?port=matched", method: "HEAD")
+            XCTAssertEqual(head.status, 200, "a named port can be tapped")
+        }
+    }
+
+    func testStoppingTheAPIEndsATapWithItsTotals() async throws {
+        try await withRunningAPI(flowing: true) { port, topology, api in
+            async let stream = get(port, "/v1/tap/gen")
+            let point = try XCTUnwrap(topology.tapPoint("gen"))
+            try await eventually("the tap is open") { point.isActive }
+            await api.stop()
+            let response = try await stream  // bounded: the client's receive timeout is 10 s
+            let lines = try dechunk(response.body)
+            let events = lines.filter { !$0.hasPrefix(#"{"tap":"#) }.count
+            XCTAssertTrue(lines.last?.hasPrefix(#"{"tap":{"events":\#(events),"skipped":"#) == true, "\(lines.suffix(2))")
+            XCTAssertFalse(point.isActive)
+        }
+    }
+
+    // MARK: Reload
+
+    func testReload() async throws {
+        let calls = Calls()
+        let applied = { var r = ReloadReport(outcome: .applied); r.changed = ["route"]; return r }()
+        try await withRunningAPI(token: "t", reload: { calls.add(); return applied }) { port, _, _ in
+            let denied = try await get(port, "/v1/reload", method: "POST")
+            XCTAssertEqual(denied.status, 401)
+            XCTAssertEqual(calls.count, 0, "no reload without the token")
+            let post = try await get(port, "/v1/reload", method: "POST", token: "t")
+            XCTAssertEqual(post.status, 200)
+            XCTAssertEqual(post.header("Content-Type"), "application/json")
+            XCTAssertEqual(post.body, String(buffer: applied.json))
+            XCTAssertEqual(calls.count, 1)
+            let get = try await get(port, "/v1/reload", token: "t")
+            XCTAssertEqual(get.status, 405)
+            XCTAssertEqual(get.header("Allow"), "POST")
+        }
+        let refused = ReloadReport(outcome: .refused, errors: ["pipeline.yaml:3:5: inputs.gen.type: unknown type"])
+        try await withRunningAPI(reload: { refused }) { port, _, _ in
+            let post = try await get(port, "/v1/reload", method: "POST")
+            XCTAssertEqual(post.status, 422)
+            XCTAssertTrue(post.body.contains("pipeline.yaml:3:5: inputs.gen.type: unknown type"), post.body)
+        }
+        try await withRunningAPI { port, _, _ in
+            let post = try await get(port, "/v1/reload", method: "POST")
+            XCTAssertEqual(post.status, 404)
+            XCTAssertEqual(post.body, "reload is not available\n")
         }
     }
 
@@ -213,8 +322,42 @@ final class AdminAPITests: XCTestCase {
     }
 }
 
-/// GET (or `method`) `path` from 127.0.0.1:`port`, off the cooperative pool (the client blocks).
+/// GET (or `method`) `path` from 127.0.0.1:`port`, on a thread of its own: the client blocks,
+/// and a few blocked at once on the cooperative pool would starve the pipeline they read.
 private func get(_ port: Int, _ path: String, method: String = "GET", token: String? = nil) async throws -> HTTPTestClient.Response {
     let headers = token.map { [("Authorization", "Bearer \($0)")] } ?? []
-    return try await Task.detached { try HTTPTestClient.request(port: port, path, method: method, headers: headers) }.value
+    return try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try HTTPTestClient.request(port: port, path, method: method, headers: headers) })
+        }
+    }
+}
+
+/// The lines of a chunked body (RFC 9112 §7.1).
+private func dechunk(_ body: String) throws -> [String] {
+    var rest = Array(body.utf8)[...]
+    var out: [UInt8] = []
+    while true {
+        guard let end = rest.indices.first(where: { rest[$0...].starts(with: [13, 10]) }),
+              let size = Int(String(decoding: rest[..<end], as: UTF8.self), radix: 16) else {
+            throw NotChunked(body: String(body.prefix(80)))
+        }
+        rest = rest[(end + 2)...]
+        if size == 0 { break }
+        out += rest.prefix(size)
+        rest = rest.dropFirst(size + 2)
+    }
+    return String(decoding: out, as: UTF8.self).split(separator: "\n").map(String.init)
+}
+
+private struct NotChunked: Error {
+    let body: String
+}
+
+/// Counts calls from any thread.
+private final class Calls: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func add() { lock.withLock { n += 1 } }
+    var count: Int { lock.withLock { n } }
 }

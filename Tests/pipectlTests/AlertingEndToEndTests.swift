@@ -13,14 +13,13 @@ final class AlertingEndToEndTests: XCTestCase {
     private var servers: [Process] = []
     private var pipectlProcess: PipectlProcess?
 
+    /// Stops everything at once (SIGTERM), then waits; SIGKILL for a server still up after 10 s.
     override func tearDown() {
-        if let pipectlProcess, pipectlProcess.process.isRunning {
-            pipectlProcess.signal(SIGTERM)
-            pipectlProcess.wait(timeout: 15)
-        }
-        for server in servers.reversed() where server.isRunning {
-            server.terminate()
-            let deadline = Date().addingTimeInterval(10)
+        pipectlProcess?.signal(SIGTERM)
+        for server in servers where server.isRunning { server.terminate() }
+        pipectlProcess?.wait(timeout: 15)
+        let deadline = Date().addingTimeInterval(10)
+        for server in servers {
             while server.isRunning, Date() < deadline { usleep(10_000) }
             if server.isRunning { kill(server.processIdentifier, SIGKILL) }
             server.waitUntilExit()
@@ -61,7 +60,8 @@ final class AlertingEndToEndTests: XCTestCase {
                              "-httpListenAddr=127.0.0.1:\(vmalertPort)", "-loggerLevel=WARN"], in: dir)
         waitUntil("vmalert ready", timeout: 30) { (try? httpGet(port: vmalertPort, path: "/health"))?.status == 200 }
 
-        // Nothing listens on deadPort: `dead` retries for ever, `vm` delivers.
+        // Nothing listens on deadPort: `dead` retries for ever, `vm` delivers. The HTTP client
+        // retries a refused connect until its connect timeout, min(request_timeout, 10s).
         try """
         data_dir: ./data
         shutdown_timeout: 2s
@@ -70,7 +70,8 @@ final class AlertingEndToEndTests: XCTestCase {
           own: { type: internal_metrics, interval: 1s }
         outputs:
           vm: { type: prometheus_remote_write, inputs: [own], url: "http://127.0.0.1:\(vmPort)/api/v1/write" }
-          dead: { type: prometheus_remote_write, inputs: [own], url: "http://127.0.0.1:\(deadPort)/api/v1/write" }
+          dead: { type: prometheus_remote_write, inputs: [own], url: "http://127.0.0.1:\(deadPort)/api/v1/write",
+                  request_timeout: 1s }
         """.write(to: dir.appendingPathComponent("p.yaml"), atomically: true, encoding: .utf8)
         pipectlProcess = try PipectlProcess(["run", "p.yaml"], in: dir)
 
@@ -83,11 +84,12 @@ final class AlertingEndToEndTests: XCTestCase {
             let jobs = Set(firing(path).map { $0.labels["job"] ?? "" })
             return jobs.contains("pipectl") && jobs.contains("")
         }
-        let deadline = Date().addingTimeInterval(75)
+        let deadline = Date().addingTimeInterval(60)
         while !(bothSources("/pagerduty") && bothSources("/slack")), Date() < deadline { usleep(100_000) }
         let diagnostics = "received: \(receiver.requests.map { "\($0.path) \(String(decoding: $0.body, as: UTF8.self))" })\n"
             + ["vmalert", "alertmanager", "victoria-metrics"].map { Self.log($0, in: dir) }.joined(separator: "\n")
-        XCTAssertTrue(bothSources("/pagerduty") && bothSources("/slack"), "PipectlOutputFailing not at both webhooks in 75 s; \(diagnostics)")
+        XCTAssertTrue(bothSources("/pagerduty") && bothSources("/slack"),
+                      "PipectlOutputFailing not at both webhooks within 60 s; \(diagnostics)")
 
         let expected = ["alertname": "PipectlOutputFailing", "alertgroup": "pipectl", "severity": "critical", "component": "dead",
                         "component_kind": "output", "component_type": "prometheus_remote_write"]

@@ -2,17 +2,25 @@ import Codecs
 import NIOCore
 import NIOHTTP1
 
-/// The admin API (SPEC §6): health, readiness, own metrics, the graph and per-component state.
+/// The admin API (SPEC §6): health, readiness, own metrics, the graph, per-component state,
+/// taps (`GET /v1/tap/{id}`) and reload (`POST /v1/reload`).
 ///
 /// With `api.token` set every endpoint but `/healthz` needs `Authorization: Bearer TOKEN`.
 public final class AdminAPI: Sendable {
+    /// Reloads the pipeline file and says what changed (`POST /v1/reload`).
+    public typealias Reload = @Sendable () async -> ReloadReport
+
     private let server: SimpleHTTPServer
 
-    public init(config: APIConfig, topology: Topology) {
+    /// The API of `topology`; `POST /v1/reload` calls `reload` (404 without one).
+    public init(config: APIConfig, topology: Topology, reload: Reload? = nil) {
         let token = config.token
-        server = SimpleHTTPServer(host: config.host, port: config.port) { request in
-            Self.route(request, topology: topology, token: token)
-        }
+        server = SimpleHTTPServer(host: config.host, port: config.port, asyncHandler: { request in
+            if request.method == .POST, request.path == "/v1/reload", Self.authorized(request, token: token) {
+                return await Self.reload(reload)
+            }
+            return Self.route(request, topology: topology, token: token)
+        })
     }
 
     /// Binds the listener; returns the bound port.
@@ -25,22 +33,24 @@ public final class AdminAPI: Sendable {
         }
     }
 
-    /// Stops the listener.
+    /// Stops the listener and ends every tap (each gets its totals line, if its reader is
+    /// still there within a couple of seconds).
     public func stop() async { await server.stop() }
 
     static func route(_ request: SimpleHTTPServer.Request, topology: Topology, token: String?) -> SimpleHTTPServer.Response {
         let path = request.path
         if path == "/healthz" { return .init(status: .ok, text: "ok\n") }
-        if let token, !authorized(request.headers, token: token) {
+        guard authorized(request, token: token) else {
             var r = SimpleHTTPServer.Response(status: .unauthorized, text: "missing or wrong bearer token\n")
             r.headers.add(name: "WWW-Authenticate", value: "Bearer")
             return r
         }
         guard request.method == .GET || request.method == .HEAD else {
-            var r = SimpleHTTPServer.Response(status: .methodNotAllowed, text: "only GET is supported\n")
+            var r = SimpleHTTPServer.Response(status: .methodNotAllowed, text: "only GET is supported (and POST on /v1/reload)\n")
             r.headers.add(name: "Allow", value: "GET, HEAD")
             return r
         }
+        if path.hasPrefix(TapRoute.prefix) { return TapRoute.response(request, topology: topology) }
         switch path {
         case "/readyz":
             let (ready, reason) = topology.readiness
@@ -57,13 +67,26 @@ public final class AdminAPI: Sendable {
             return .init(contentType: "application/json", body: GraphRenderer.json(topology.config))
         case "/v1/components":
             return .init(contentType: "application/json", body: componentsJSON(topology))
+        case "/v1/reload":
+            var r = SimpleHTTPServer.Response(status: .methodNotAllowed, text: "reload with POST /v1/reload\n")
+            r.headers.add(name: "Allow", value: "POST")
+            return r
         default:
             return .init(status: .notFound, text: "not found: \(path)\n")
         }
     }
 
-    private static func authorized(_ headers: HTTPHeaders, token: String) -> Bool {
-        guard let value = headers.first(name: "Authorization"), value.hasPrefix("Bearer ") else { return false }
+    /// 200 with the report when the running pipeline is now the file's, 422 when refused or failed.
+    private static func reload(_ reload: Reload?) async -> SimpleHTTPServer.Response {
+        guard let reload else { return .init(status: .notFound, text: "reload is not available\n") }
+        let report = await reload()
+        return .init(status: report.succeeded ? .ok : .unprocessableEntity, contentType: "application/json", body: report.json)
+    }
+
+    /// True without a token, or with `Authorization: Bearer TOKEN` (compared in constant time).
+    private static func authorized(_ request: SimpleHTTPServer.Request, token: String?) -> Bool {
+        guard let token else { return true }
+        guard let value = request.headers.first(name: "Authorization"), value.hasPrefix("Bearer ") else { return false }
         let given = Array(value.dropFirst(7).utf8), expected = Array(token.utf8)
         guard given.count == expected.count else { return false }
         return zip(given, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0

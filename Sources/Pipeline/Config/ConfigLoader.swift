@@ -159,7 +159,9 @@ public enum ConfigLoader {
         }
         let config = type.decode(reader)
         reader.finish()
+        let settings = reader.node.mapping.map { Node.mapping(Node.Mapping($0.filter { $0.key.string != "inputs" }.map { ($0.key, $0.value) })) } ?? reader.node
         return ComponentDeclaration(id: id, role: role, type: type, config: config, upstreams: upstreams, buffer: buffer,
+                                    settings: ComponentSettings(node: settings),
                                     position: SourcePosition(reader.node),
                                     inputsPosition: SourcePosition(reader.node("inputs") ?? reader.node))
     }

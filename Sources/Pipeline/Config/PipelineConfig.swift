@@ -42,9 +42,22 @@ public struct ComponentDeclaration: Sendable {
     public let config: any ComponentConfig
     public let upstreams: [UpstreamRef]
     public let buffer: BufferConfig
+    /// The component's options as written, without `inputs:`: a reload rebuilds the component
+    /// only when these differ (a changed `inputs:` list only rewires its edges).
+    let settings: ComponentSettings
     /// Where the component's options start, and where its `inputs:` list is (for graph errors).
     let position: SourcePosition
     let inputsPosition: SourcePosition
+
+    /// True when `other` declares the same stage the same way (`inputs:` aside).
+    func sameStage(as other: ComponentDeclaration) -> Bool {
+        role == other.role && type.name == other.type.name && settings == other.settings
+    }
+}
+
+/// A component's parsed options: a YAML tree, never mutated once loaded.
+struct ComponentSettings: @unchecked Sendable, Equatable {
+    let node: Node
 }
 
 /// A 1-based line and column in the interpolated pipeline text.

@@ -1,5 +1,11 @@
+import Atomics
+import NIOConcurrencyHelpers
+
 /// Where a stage receives batches: one ring per upstream edge and producer lane, read
 /// round-robin (fan-in), all drawing on one `QueueBudget`.
+///
+/// A reload adds rings while the stage runs (`makeRing`) and closes others: the consumer
+/// adopts new rings at its next read, and lets go of closed, drained ones then.
 public final class StageInbox: @unchecked Sendable {
     /// What `next(deadline:)` found.
     public enum Item: Sendable {
@@ -8,8 +14,11 @@ public final class StageInbox: @unchecked Sendable {
         case closed
     }
 
-    /// Every ring that feeds this stage.
-    public private(set) var rings: [BatchRing] = []
+    /// The rings the consumer reads (the consumer's alone).
+    private var adopted: [BatchRing] = []
+    /// Rings made since the consumer last looked, and whether to look.
+    private let added = NIOLockedValueBox<[BatchRing]>([])
+    private let ringsChanged = ManagedAtomic<Bool>(false)
     /// The signal every ring of this inbox wakes.
     public let signal = StageSignal()
     /// The events and bytes this inbox may hold.
@@ -26,11 +35,32 @@ public final class StageInbox: @unchecked Sendable {
         budget = QueueBudget(maxEvents: maxEvents, maxBytes: maxBytes)
     }
 
-    /// Adds a ring for one more upstream edge or lane (topology construction only).
+    /// Adds a ring for one more upstream edge or lane; safe while the consumer runs.
     public func makeRing() -> BatchRing {
         let ring = BatchRing(budget: budget, consumerSignal: signal)
-        rings.append(ring)
+        added.withLockedValue { $0.append(ring) }
+        ringsChanged.store(true, ordering: .sequentiallyConsistent)
+        signal.notify()
         return ring
+    }
+
+    /// Asks the consumer to let go of closed, drained rings (after a reload closed some).
+    func ringsClosed() {
+        ringsChanged.store(true, ordering: .sequentiallyConsistent)
+        signal.notify()
+    }
+
+    /// Every ring that feeds this stage, adopted or not (for tests and diagnostics).
+    public var rings: [BatchRing] { adopted + added.withLockedValue { $0 } }
+
+    /// Takes up rings made since the last look and drops closed, drained ones (consumer only).
+    private func adoptRings() {
+        guard ringsChanged.load(ordering: .relaxed) else { return }
+        ringsChanged.store(false, ordering: .sequentiallyConsistent)
+        let new = added.withLockedValue { rings in defer { rings = [] }; return rings }
+        adopted.removeAll { $0.isClosed && $0.isEmpty }
+        adopted.append(contentsOf: new)
+        cursor = 0
     }
 
     /// Events queued across every ring.
@@ -40,10 +70,11 @@ public final class StageInbox: @unchecked Sendable {
 
     /// Takes a batch from the next non-empty ring; never suspends.
     public func tryNext() -> EventBatch? {
-        let n = rings.count
+        adoptRings()
+        let n = adopted.count
         for k in 0..<n {
             let i = (cursor + k) % n
-            if let batch = rings[i].tryPop() {
+            if let batch = adopted[i].tryPop() {
                 cursor = (i + 1) % n
                 return batch
             }
@@ -52,7 +83,10 @@ public final class StageInbox: @unchecked Sendable {
     }
 
     /// True when every ring is closed and drained.
-    public var isFinished: Bool { rings.allSatisfy { $0.isClosed && $0.isEmpty } }
+    public var isFinished: Bool {
+        adoptRings()
+        return adopted.allSatisfy { $0.isClosed && $0.isEmpty }
+    }
 
     /// What a wait for the next batch ended with (the batch itself goes into the caller's slot).
     public enum Arrival: Sendable {
@@ -125,5 +159,5 @@ public final class StageInbox: @unchecked Sendable {
         timer.cancel()
     }
 
-    private var hasWork: Bool { rings.contains { !$0.isEmpty } || isFinished }
+    private var hasWork: Bool { ringsChanged.load(ordering: .sequentiallyConsistent) || adopted.contains { !$0.isEmpty } || isFinished }
 }

@@ -21,6 +21,9 @@ public final class PipelineTelemetry: Sendable {
 
     func add(_ entry: Entry) { box.withLockedValue { $0.append(entry) } }
 
+    /// Replaces every entry (a reload: the new file's components, in its order).
+    func replace(_ entries: [Entry]) { box.withLockedValue { $0 = entries } }
+
     /// Every component, in file order.
     public var entries: [Entry] { box.withLockedValue { $0 } }
 }

@@ -11,21 +11,28 @@ import NIOConcurrencyHelpers
 public final class Topology: Sendable {
     public enum State: Int, Sendable { case built, running, stopping, stopped }
 
-    public let config: PipelineConfig
+    /// What runs now; replaced piecewise by `reload(to:)`.
+    struct Graph {
+        var config: PipelineConfig
+        /// By id, the components of `config`.
+        var components: [String: RunningComponent]
+        /// Every stage task ever started (a reload's old stages drain while the new run).
+        var tasks: [Task<Void, Never>] = []
+        /// Set once `run` has seen every task end: a reload can no longer start stages.
+        var finished = false
+    }
+
     public let telemetry: PipelineTelemetry
-    private let logger: Logger
-    private let stages: [(ComponentDeclaration, Stage, StageContext)]
-    private let emitters: [String: Emitter]
-    private let inboxes: [String: StageInbox]
-    private let stateValue = ManagedAtomic<Int>(State.built.rawValue)
+    let logger: Logger
+    let graph: NIOLockedValueBox<Graph>
+    let taps: NIOLockedValueBox<[String: TapPoint]>
+    let stateValue = ManagedAtomic<Int>(State.built.rawValue)
+    let reloading = ManagedAtomic<Bool>(false)
     private let shutdownRequests: AsyncStream<Void>
     private let shutdownContinuation: AsyncStream<Void>.Continuation
-    private let inputTasks = NIOLockedValueBox<[Task<Void, Never>]>([])
-    private let taps: [String: TapPoint]
 
     /// Builds every stage and queue of `config`.
     public init(config: PipelineConfig, logger: Logger, startTime: Double = Double(WallClock.nanoseconds()) / 1e9) throws {
-        self.config = config
         self.logger = logger
         let telemetry = PipelineTelemetry(startTime: startTime)
         self.telemetry = telemetry
@@ -35,57 +42,31 @@ public final class Topology: Sendable {
         var inboxes: [String: StageInbox] = [:]
         for c in config.components {
             metrics[c.id] = ComponentMetrics(id: c.id)
-            if c.role != .input {
-                inboxes[c.id] = StageInbox(maxEvents: c.buffer.maxEvents, maxBytes: c.buffer.maxBytes)
-            }
+            if c.role != .input { inboxes[c.id] = TopologyWiring.inbox(c) }
         }
-        // ports[id][lane][port]: every producer lane has its own ring into each downstream.
-        var ports: [String: [[[Edge]]]] = [:]
-        for c in config.components where c.role != .output {
-            let lanes = c.role == .input ? max(1, c.config.producerLanes) : 1
-            ports[c.id] = Array(repeating: Array(repeating: [], count: 1 + c.config.ports.count), count: lanes)
-        }
-        for c in config.components where c.role != .input {
-            for ref in c.upstreams {
-                guard let upstream = config.component(ref.id) else { continue }
-                let port = ref.port.flatMap { upstream.config.ports.firstIndex(of: $0).map { $0 + 1 } } ?? 0
-                for lane in ports[ref.id]!.indices {
-                    let edge = Edge(ring: inboxes[c.id]!.makeRing(), downstream: c.id,
-                                    dropWhenFull: c.buffer.whenFull == .dropNewest,
-                                    downstreamMetrics: metrics[c.id]!, logger: logger)
-                    ports[ref.id]![lane][port].append(edge)
-                }
-            }
-        }
-        var emitters: [String: Emitter] = [:]
+        let wiring = TopologyWiring(config: config, logger: logger, metrics: metrics, inboxes: inboxes)
+        let ports = wiring.edges()
         var taps: [String: TapPoint] = [:]
-        var stages: [(ComponentDeclaration, Stage, StageContext)] = []
+        var components: [String: RunningComponent] = [:]
         for c in config.components {
-            var componentLogger = logger
-            componentLogger[metadataKey: "component"] = "\(c.id)"
-            let context = StageContext(id: c.id, dataDirectory: config.dataDirectory, metrics: metrics[c.id]!,
-                                       logger: componentLogger, telemetry: telemetry, buffer: c.buffer)
+            var emitter: Emitter?
             if let lanes = ports[c.id] {
                 let tap = TapPoint(componentID: c.id)
                 taps[c.id] = tap
-                emitters[c.id] = Emitter(lanes: lanes.map { EmitterLane(ports: $0, metrics: metrics[c.id]!, tap: tap) })
+                emitter = Emitter(lanes: lanes.map { EmitterLane(ports: $0, metrics: metrics[c.id]!, tap: tap) })
             }
-            telemetry.add(.init(id: c.id, role: c.role, type: c.type.name, metrics: metrics[c.id]!,
-                                inbox: inboxes[c.id], upstreams: c.upstreams))
-            do {
-                stages.append((c, try c.config.makeStage(context), context))
-            } catch {
-                throw PipectlError("\(c.role.section).\(c.id): \(error)")
-            }
+            var component = RunningComponent(declaration: c, context: wiring.context(c, telemetry: telemetry),
+                                             inbox: inboxes[c.id], emitter: emitter)
+            telemetry.add(component.telemetryEntry)
+            component.stage = try component.build(c)
+            components[c.id] = component
         }
-        self.stages = stages
-        self.emitters = emitters
-        self.inboxes = inboxes
-        self.taps = taps
+        graph = NIOLockedValueBox(Graph(config: config, components: components))
+        self.taps = NIOLockedValueBox(taps)
     }
 
-    /// Where the events `id` sends downstream can be watched; nil for an output or an unknown id.
-    public func tapPoint(_ id: String) -> TapPoint? { taps[id] }
+    /// The pipeline file now running (the last one a reload applied).
+    public var config: PipelineConfig { graph.withLockedValue { $0.config } }
 
     /// The lifecycle state.
     public var state: State { State(rawValue: stateValue.load(ordering: .relaxed))! }
@@ -98,15 +79,16 @@ public final class Topology: Sendable {
         return (true, "ready")
     }
 
+    /// Where the events `id` sends downstream can be watched; nil for an output or an unknown id.
+    public func tapPoint(_ id: String) -> TapPoint? { taps.withLockedValue { $0[id] } }
+
     /// Binds sockets and opens resources of every stage; throws the first failure.
     public func prepare() async throws {
-        for (c, stage, _) in stages {
+        let config = self.config
+        let stages = graph.withLockedValue { g in config.components.compactMap { c in g.components[c.id]?.stage.map { (c, $0) } } }
+        for (c, stage) in stages {
             do {
-                switch stage {
-                case .input(let s): try await s.prepare()
-                case .output(let s): try await s.prepare()
-                case .transform: break
-                }
+                try await stage.prepare()
             } catch {
                 throw PipectlError("\(c.role.section).\(c.id): \(error)")
             }
@@ -119,50 +101,45 @@ public final class Topology: Sendable {
     public func run() async {
         // A `shutdown()` before `run()` must not be overwritten: the inputs are cancelled below.
         _ = stateValue.compareExchange(expected: State.built.rawValue, desired: State.running.rawValue, ordering: .relaxed)
-        var tasks: [Task<Void, Never>] = []
-        var inputs: [Task<Void, Never>] = []
-        for (c, stage, context) in stages {
-            let copies = context.metrics.batchCopies
-            switch stage {
-            case .output(let output):
-                let outputContext = OutputContext(id: c.id, metrics: context.metrics, logger: context.logger, inbox: inboxes[c.id]!)
-                tasks.append(Task { await BatchCopies.$stageCounter.withValue(copies) { await StageRunner.run(output, outputContext) } })
-            case .transform(let transform):
-                let inbox = inboxes[c.id]!, lane = emitters[c.id]!.lane(0), emitter = emitters[c.id]!
-                tasks.append(Task {
-                    await BatchCopies.$stageCounter.withValue(copies) {
-                        await StageRunner.run(transform, inbox: inbox, lane: lane, context: context)
-                    }
-                    emitter.close()
-                })
-            case .input(let input):
-                let inputContext = InputContext(id: c.id, metrics: context.metrics, logger: context.logger, emitter: emitters[c.id]!)
-                let task = Task { await BatchCopies.$stageCounter.withValue(copies) { await StageRunner.run(input, inputContext) } }
-                inputs.append(task)
-                tasks.append(task)
+        graph.withLockedValue { g in
+            for id in g.config.components.map(\.id) {
+                g.components[id]!.start()
+                g.tasks.append(g.components[id]!.task!)
             }
         }
-        inputTasks.withLockedValue { $0 = inputs }
-        if stateValue.load(ordering: .relaxed) == State.stopping.rawValue { inputs.forEach { $0.cancel() } }
-        let budgets = inboxes.values.map(\.budget), all = tasks
-        let timedOut = await Self.wait(for: all, shutdownRequests: shutdownRequests, timeout: config.shutdownTimeout) {
+        if stateValue.load(ordering: .relaxed) == State.stopping.rawValue { cancelInputs() }
+        let timedOut = await waitForStages(timeout: config.shutdownTimeout) { [graph] in
             // Parked producers wake and count their batch; stages see their cancellation.
-            for budget in budgets { budget.abandon() }
-            for t in all { t.cancel() }
+            let (inboxes, tasks) = graph.withLockedValue { g in (g.components.values.compactMap(\.inbox), g.tasks) }
+            for inbox in inboxes { inbox.budget.abandon() }
+            for t in tasks { t.cancel() }
         }
         if timedOut { countWhatWasLeft() }
         stateValue.store(State.stopped.rawValue, ordering: .relaxed)
     }
 
-    /// Waits for every task, or for `timeout` after the first shutdown request; then calls
-    /// `giveUp` and waits at most `abandonAfter` more. True when the timeout was reached.
-    private static func wait(for tasks: [Task<Void, Never>], shutdownRequests: AsyncStream<Void>,
-                             timeout: Duration, abandonAfter: Duration = .seconds(1),
-                             giveUp: @escaping @Sendable () -> Void) async -> Bool {
+    /// Waits until every stage task (those a reload starts too) has ended, or for `timeout`
+    /// after the first shutdown request; then calls `giveUp` and waits at most `abandonAfter`
+    /// more. True when the timeout was reached.
+    private func waitForStages(timeout: Duration, abandonAfter: Duration = .seconds(1),
+                               giveUp: @escaping @Sendable () -> Void) async -> Bool {
         // Awaiting a task's value ignores cancellation, so the waiter sits outside the group
         // and reports through a stream the group can stop listening to.
         let (finished, done) = AsyncStream<Void>.makeStream()
-        Task { for t in tasks { await t.value }; done.finish() }
+        let shutdownRequests = self.shutdownRequests
+        Task { [graph] in
+            var awaited = 0
+            while true {
+                let tasks = graph.withLockedValue { g -> [Task<Void, Never>] in
+                    if g.tasks.count == awaited { g.finished = true }
+                    return Array(g.tasks[awaited...])
+                }
+                if tasks.isEmpty { break }
+                for t in tasks { await t.value }
+                awaited += tasks.count
+            }
+            done.finish()
+        }
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask { for await _ in finished {}; return false }
             group.addTask {
@@ -197,6 +174,10 @@ public final class Topology: Sendable {
         logger.warning("shutdown_timeout (\(config.shutdownTimeout.formatted)) reached; events dropped at shutdown: \(dropped.isEmpty ? "none" : dropped.joined(separator: ", "))")
     }
 
+    private func cancelInputs() {
+        graph.withLockedValue { g in g.components.values.filter { $0.role == .input }.compactMap(\.task) }.forEach { $0.cancel() }
+    }
+
     /// Stops the inputs; the rest of the pipeline drains behind them. Returns false when a
     /// shutdown was already under way (a second SIGTERM exits at once).
     @discardableResult
@@ -204,7 +185,7 @@ public final class Topology: Sendable {
         let previous = stateValue.exchange(State.stopping.rawValue, ordering: .relaxed)
         guard previous != State.stopping.rawValue, previous != State.stopped.rawValue else { return false }
         logger.info("shutting down: inputs stop, transforms flush, outputs drain (up to \(config.shutdownTimeout.formatted))")
-        inputTasks.withLockedValue { $0 }.forEach { $0.cancel() }
+        cancelInputs()
         shutdownContinuation.yield()
         return true
     }

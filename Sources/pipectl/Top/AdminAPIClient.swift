@@ -1,14 +1,23 @@
 import Foundation
 
-/// Reads `/v1/components` from the admin API: one blocking HTTP/1.1 GET per call over a
-/// plain socket (`Connection: close`), bounded by `timeoutSeconds` to connect and to answer.
+/// Talks to the admin API for `pipectl top` and `pipectl tap`: one blocking HTTP/1.1 GET per
+/// call over a plain socket (`Connection: close`), bounded by `timeoutSeconds` to connect and
+/// to answer (a tap's stream, once open, waits as long as it must: see `openStream`).
 ///
-/// A socket and a few lines of HTTP are all `pipectl top` needs once a second, so the CLI
-/// needs no HTTP client library.
+/// A socket and a few lines of HTTP are all these commands need, so the CLI needs no HTTP
+/// client library.
 struct AdminAPIClient: Sendable {
     let endpoint: AdminAPIEndpoint
     let token: String?
     var timeoutSeconds = 5
+    /// The `User-Agent` sent: the command's name.
+    var userAgent = "pipectl-top"
+
+    /// The token to send: `--token`, else `PIPECTL_API_TOKEN`; nil when neither is set or empty.
+    static func token(flag: String?) -> String? {
+        let value = flag ?? ProcessInfo.processInfo.environment["PIPECTL_API_TOKEN"]
+        return value?.isEmpty == false ? value : nil
+    }
 
     /// The components and their counters now.
     func components() throws(TopError) -> ComponentsSnapshot {
@@ -31,16 +40,27 @@ struct AdminAPIClient: Sendable {
     private func get(_ path: String) throws(TopError) -> (status: Int, body: [UInt8]) {
         let fd = try openSocket()
         defer { close(fd) }
-        var request = "GET \(path) HTTP/1.1\r\nHost: \(endpoint.hostHeader)\r\nAccept: application/json\r\n"
+        try sendGet(path, accept: "application/json", on: fd)
+        let received = try readToEnd(fd)
+        return try parse(received)
+    }
+
+    /// Sends the head of `GET path` (with the token, and `Connection: close`) on `fd`.
+    func sendGet(_ path: String, accept: String, on fd: Int32) throws(TopError) {
+        var request = "GET \(path) HTTP/1.1\r\nHost: \(endpoint.hostHeader)\r\nAccept: \(accept)\r\n"
         if let token { request += "Authorization: Bearer \(token)\r\n" }
-        request += "User-Agent: pipectl-top\r\nConnection: close\r\n\r\n"
+        request += "User-Agent: \(userAgent)\r\nConnection: close\r\n\r\n"
         var out = Array(request.utf8)[...]
         while !out.isEmpty {
             let n = out.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             guard n > 0 else { throw unreachable(errno) }
             out = out.dropFirst(n)
         }
-        var received: [UInt8] = []
+    }
+
+    /// Everything `fd` sends until it closes, appended to `received`.
+    func readToEnd(_ fd: Int32, after received: [UInt8] = []) throws(TopError) -> [UInt8] {
+        var received = received
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -48,10 +68,11 @@ struct AdminAPIClient: Sendable {
             guard n > 0 else { throw unreachable(errno) }
             received.append(contentsOf: chunk[..<n])
         }
-        return try parse(received)
+        return received
     }
 
-    private func parse(_ bytes: [UInt8]) throws(TopError) -> (status: Int, body: [UInt8]) {
+    /// Splits an answer read to its end into status and body (cut at `Content-Length`).
+    func parse(_ bytes: [UInt8]) throws(TopError) -> (status: Int, body: [UInt8]) {
         let end = Array("\r\n\r\n".utf8)
         guard let split = bytes.indices.first(where: { bytes[$0...].starts(with: end) }) else {
             throw .unexpectedAnswer("\(endpoint) did not answer HTTP (\(bytes.count) bytes, no header end)")
@@ -70,7 +91,7 @@ struct AdminAPIClient: Sendable {
     }
 
     /// A socket connected to the endpoint (trying each address it resolves to), with timeouts set.
-    private func openSocket() throws(TopError) -> Int32 {
+    func openSocket() throws(TopError) -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -117,7 +138,7 @@ struct AdminAPIClient: Sendable {
     }
 
     /// `connection refused`, `no answer within 5s`: strerror lower-cased, as a message continues.
-    private func unreachable(_ code: Int32) -> TopError {
+    func unreachable(_ code: Int32) -> TopError {
         let reason = code == EAGAIN || code == ETIMEDOUT
             ? "no answer within \(timeoutSeconds)s"
             : String(cString: strerror(code)).lowercased()
