@@ -13,19 +13,6 @@ final class AlertingEndToEndTests: XCTestCase {
     private var servers: [Process] = []
     private var pipectlProcess: PipectlProcess?
 
-    /// Stops everything at once (SIGTERM), then waits; SIGKILL for a server still up after 10 s.
-    override func tearDown() {
-        pipectlProcess?.signal(SIGTERM)
-        for server in servers where server.isRunning { server.terminate() }
-        pipectlProcess?.wait(timeout: 15)
-        let deadline = Date().addingTimeInterval(10)
-        for server in servers {
-            while server.isRunning, Date() < deadline { usleep(10_000) }
-            if server.isRunning { kill(server.processIdentifier, SIGKILL) }
-            server.waitUntilExit()
-        }
-    }
-
     func testFailingOutputReachesAlertmanagerReceivers() throws {
         let tools = ["/usr/bin/victoria-metrics", "/usr/bin/vmalert", "/usr/bin/prometheus-alertmanager"]
         for tool in tools where !FileManager.default.isExecutableFile(atPath: tool) {
@@ -33,6 +20,7 @@ final class AlertingEndToEndTests: XCTestCase {
         }
         continueAfterFailure = false
         let dir = try temporaryDirectory(self)
+        addTeardownBlock { self.stopAll() }  // before the folder goes: teardown blocks run last in, first out
         let receiver = try WebhookReceiver(self)
         let vmPort = try freeLoopbackPort(), amPort = try freeLoopbackPort(), vmalertPort = try freeLoopbackPort()
         let apiPort = try freeLoopbackPort(), deadPort = try freeLoopbackPort()
@@ -109,6 +97,19 @@ final class AlertingEndToEndTests: XCTestCase {
     }
 
     // MARK: - Helpers
+
+    /// Stops everything at once (SIGTERM), then waits; SIGKILL for a server still up after 10 s.
+    private func stopAll() {
+        pipectlProcess?.signal(SIGTERM)
+        for server in servers where server.isRunning { server.terminate() }
+        pipectlProcess?.wait(timeout: 15)
+        let deadline = Date().addingTimeInterval(10)
+        for server in servers {
+            while server.isRunning, Date() < deadline { usleep(10_000) }
+            if server.isRunning { kill(server.processIdentifier, SIGKILL) }
+            server.waitUntilExit()
+        }
+    }
 
     /// docs/alerts/pipectl.rules.yaml with every `for: Nm` cut to `for: 2s`, expressions untouched.
     private static func testRules() throws -> String {
