@@ -169,9 +169,14 @@ extension Topology {
             errors[errors.count - 1] += fallback
             logger.error("reload: \(errors.joined(separator: "; "))")
         }
+        let stopping = state != .running
         graph.withLockedValue { g in
             guard !g.finished, g.components[id] != nil else { return }
-            if component.stage != nil {
+            if stopping, component.role == .input {
+                // Shutdown began meanwhile: a new input would outlive it.
+                component.stage = nil
+                component.emitter?.close()
+            } else if component.stage != nil {
                 component.start()
             } else {
                 // Nothing may hold up the upstreams, nor keep downstreams waiting for this end.

@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A TCP connection to 127.0.0.1 that stays open across sends (a long-lived syslog or drain
+/// client), until `close()`.
+public final class TCPTestClient: @unchecked Sendable {
+    private var fd: Int32
+
+    /// Connects to 127.0.0.1:`port`; sends and receives time out after `timeoutSeconds`.
+    public init(port: Int, timeoutSeconds: Int = 10) throws {
+        fd = try HTTPTestClient.connect(port: port, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// Writes all of `text`; throws when the connection is gone.
+    public func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw HTTPTestClient.Failure(description: "send: \(String(cString: strerror(errno)))") }
+            sent += n
+        }
+    }
+
+    /// Closes the connection.
+    public func close() {
+        guard fd >= 0 else { return }
+        _ = Glibc.close(fd)
+        fd = -1
+    }
+
+    deinit { close() }
+}
