@@ -17,6 +17,21 @@ public enum HTTPTestClient {
         public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
+
+        /// The body without its chunk framing when it was sent `Transfer-Encoding: chunked`.
+        public var content: String {
+            guard header("Transfer-Encoding")?.lowercased() == "chunked" else { return body }
+            var bytes = Substring(body).utf8[...]
+            var out: [UInt8] = []
+            while let end = bytes.firstIndex(of: UInt8(ascii: "\r")),
+                  let size = Int(String(decoding: bytes[..<end], as: UTF8.self), radix: 16), size > 0 {
+                let start = bytes.index(end, offsetBy: 2)
+                let stop = bytes.index(start, offsetBy: size)
+                out += bytes[start..<stop]
+                bytes = bytes[bytes.index(stop, offsetBy: 2)...]
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 
     /// A socket or protocol failure.

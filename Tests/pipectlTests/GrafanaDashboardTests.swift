@@ -182,7 +182,7 @@ final class GrafanaDashboardTests: XCTestCase {
 
     private static func getJSON(_ port: Int, _ path: String) throws -> [String: Any] {
         let response = try HTTPTestClient.request(port: port, path, timeoutSeconds: 10)
-        let body = response.header("Transfer-Encoding") == "chunked" ? dechunked(response.body) : response.body
+        let body = response.content
         guard let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
             throw CLIError("\(response.status) from \(path): \(body)")
         }
@@ -191,20 +191,6 @@ final class GrafanaDashboardTests: XCTestCase {
 
     private static func encoded(_ s: String) -> String {
         s.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"))!
-    }
-
-    /// The body of a `Transfer-Encoding: chunked` answer (`SIZE\r\nDATA\r\n…0\r\n\r\n`).
-    private static func dechunked(_ body: String) -> String {
-        var bytes = Substring(body).utf8[...]
-        var out: [UInt8] = []
-        while let end = bytes.firstIndex(of: UInt8(ascii: "\r")),
-              let size = Int(String(decoding: bytes[..<end], as: UTF8.self), radix: 16), size > 0 {
-            let start = bytes.index(end, offsetBy: 2)
-            let stop = bytes.index(start, offsetBy: size)
-            out += bytes[start..<stop]
-            bytes = bytes[bytes.index(stop, offsetBy: 2)...]
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

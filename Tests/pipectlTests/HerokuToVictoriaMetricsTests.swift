@@ -108,26 +108,12 @@ final class HerokuToVictoriaMetricsTests: XCTestCase {
         XCTAssertFalse(series.keys.contains { $0.contains("heroku.1.abc") }, "the per-boot dyno uuid never becomes a label")
     }
 
-    /// The body of a `Transfer-Encoding: chunked` answer (`SIZE\r\nDATA\r\n…0\r\n\r\n`) as one string.
-    private static func dechunked(_ body: String) -> String {
-        var bytes = Substring(body).utf8[...]
-        var out: [UInt8] = []
-        while let end = bytes.firstIndex(of: UInt8(ascii: "\r")),
-              let size = Int(String(decoding: bytes[..<end], as: UTF8.self), radix: 16), size > 0 {
-            let start = bytes.index(end, offsetBy: 2)
-            let stop = bytes.index(start, offsetBy: size)
-            out += bytes[start..<stop]
-            bytes = bytes[bytes.index(stop, offsetBy: 2)...]
-        }
-        return out.isEmpty ? body : String(decoding: out, as: UTF8.self)
-    }
-
     /// The last value of every series, keyed `name{label="value",…}` with labels sorted
     /// (an absent label is written as empty so keys stay stable: `app=""`).
     private static func export(_ port: Int) throws -> [String: Double] {
-        let response = try httpGet(port: port, path: "/api/v1/export?match%5B%5D=%7B__name__%3D~%22.%2B%22%7D")
+        let response = try HTTPTestClient.request(port: port, "/api/v1/export?match%5B%5D=%7B__name__%3D~%22.%2B%22%7D", timeoutSeconds: 5)
         var out: [String: Double] = [:]
-        for line in dechunked(response.body).split(separator: "\n") {
+        for line in response.content.split(separator: "\n") {
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   var metric = object["metric"] as? [String: String],
                   let last = ((object["values"] as? [Any])?.last as? NSNumber)?.doubleValue,

@@ -166,9 +166,9 @@ final class RemoteWriteDiskBufferTests: XCTestCase {
 
     /// Samples per series `name{i="…"}` in VictoriaMetrics.
     private func export(_ port: Int, named name: String) throws -> [String: Int] {
-        let response = try httpGet(port: port, path: "/api/v1/export?match%5B%5D=\(name)")
+        let response = try HTTPTestClient.request(port: port, "/api/v1/export?match%5B%5D=\(name)", timeoutSeconds: 5)
         var out: [String: Int] = [:]
-        for line in dechunked(response.body).split(separator: "\n") {
+        for line in response.content.split(separator: "\n") {
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let metric = object["metric"] as? [String: String], metric["__name__"] == name,
                   let values = object["values"] as? [Any] else { continue }
@@ -180,24 +180,10 @@ final class RemoteWriteDiskBufferTests: XCTestCase {
     /// The value of the `rw` output's `name` on pipectl's `/metrics`.
     private func metric(_ port: Int, _ name: String) throws -> Double {
         let body = try httpGet(port: port, path: "/metrics").body
-        guard let line = dechunked(body).split(separator: "\n").first(where: { $0.hasPrefix(name + "{") && $0.contains("\"rw\"") }),
+        guard let line = body.split(separator: "\n").first(where: { $0.hasPrefix(name + "{") && $0.contains("\"rw\"") }),
               let value = line.split(separator: " ").last.flatMap({ Double($0) }) else {
             throw CLIError("\(name) not on /metrics")
         }
         return value
-    }
-
-    /// The body of a `Transfer-Encoding: chunked` answer as one string (as it is when not chunked).
-    private func dechunked(_ body: String) -> String {
-        var bytes = Substring(body).utf8[...]
-        var out: [UInt8] = []
-        while let end = bytes.firstIndex(of: UInt8(ascii: "\r")),
-              let size = Int(String(decoding: bytes[..<end], as: UTF8.self), radix: 16), size > 0 {
-            let start = bytes.index(end, offsetBy: 2)
-            let stop = bytes.index(start, offsetBy: size)
-            out += bytes[start..<stop]
-            bytes = bytes[bytes.index(stop, offsetBy: 2)...]
-        }
-        return out.isEmpty ? body : String(decoding: out, as: UTF8.self)
     }
 }
