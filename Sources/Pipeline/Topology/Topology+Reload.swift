@@ -21,39 +21,8 @@ extension Topology {
         guard reasons.isEmpty else { return ReloadReport(outcome: .refused, errors: reasons) }
 
         let plan = ReloadPlan(running: old.mapValues(\.declaration), new: new)
-        var metrics: [String: ComponentMetrics] = [:]
-        var inboxes: [String: StageInbox] = [:]
-        for c in new.components {
-            metrics[c.id] = old[c.id]?.context.metrics ?? ComponentMetrics(id: c.id)
-            if c.role != .input { inboxes[c.id] = plan.kept.contains(c.id) ? old[c.id]!.inbox! : TopologyWiring.inbox(c) }
-        }
-        let wiring = TopologyWiring(config: new, logger: logger, metrics: metrics, inboxes: inboxes)
-        var reused = Set<ObjectIdentifier>()
-        let ports = wiring.edges { producer, lane, port, downstream in
-            guard plan.kept.contains(producer), plan.kept.contains(downstream),
-                  let lanes = old[producer]?.emitter?.lanes, lane < lanes.count, case let existing = lanes[lane].ports,
-                  port < existing.count,
-                  let edge = existing[port].first(where: { $0.downstream == downstream && !reused.contains(ObjectIdentifier($0)) })
-            else { return nil }
-            reused.insert(ObjectIdentifier(edge))
-            return edge
-        }
-        // Kept producers' lanes: the edges they send on from now on, and those they give up.
-        var swaps: [(lane: EmitterLane, edges: [[Edge]], retired: [Edge])] = []
-        var touched = Set<String>()
-        for id in plan.kept.sorted() {
-            guard let emitter = old[id]!.emitter else { continue }
-            for (i, lane) in emitter.lanes.enumerated() {
-                let edges = ports[id]![i]
-                let retired = lane.ports.joined().filter { !reused.contains(ObjectIdentifier($0)) }
-                let created = edges.joined().filter { !reused.contains(ObjectIdentifier($0)) }
-                if !retired.isEmpty || !created.isEmpty { touched.insert(id) }
-                touched.formUnion(retired.map(\.downstream))
-                swaps.append((lane, edges, retired))
-            }
-        }
-        // Kept consumers fed by new edges (from new stages, or from kept ones rewired above).
-        touched.formUnion(ports.values.flatMap { $0.joined().joined() }.filter { !reused.contains(ObjectIdentifier($0)) }.map(\.downstream))
+        let rewiring = ReloadRewiring(plan: plan, running: old, new: new, logger: logger)
+        let (ports, inboxes, metrics, wiring, touched) = (rewiring.ports, rewiring.inboxes, rewiring.metrics, rewiring.wiring, rewiring.touched)
         var report = ReloadReport(outcome: .applied)
         report.added = new.components.map(\.id).filter(plan.added.contains)
         report.changed = new.components.map(\.id).filter(plan.changed.contains)
@@ -81,7 +50,7 @@ extension Topology {
                                                 inbox: inboxes[c.id], emitter: emitter)
         }
         taps.withLockedValue { t in t = t.filter { components[$0.key]?.emitter != nil } }
-        let versions = swaps.map { ($0.lane, $0.lane.replaceEdges($0.edges), $0.retired) }
+        let versions = rewiring.swaps.map { ($0.lane, $0.lane.replaceEdges($0.edges), $0.retired) }
         graph.withLockedValue { g in
             g.config = new
             g.components = components
