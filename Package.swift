@@ -80,7 +80,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "pipectl",
-            dependencies: ["Pipeline", "Inputs", "Transforms", "Outputs",
+            dependencies: ["Pipeline", "Codecs", "Inputs", "Transforms", "Outputs",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),

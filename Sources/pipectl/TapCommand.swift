@@ -42,7 +42,7 @@ struct TapCommand: ParsableCommand {
         let signals = SignalHandlers { _ in stream.interrupt() }
         defer { signals.cancel() }
         var counts = TapCounts()
-        var failure: TopError?
+        var failure: AdminAPIError?
         do { try copyEvents(from: stream, counts: &counts) } catch { failure = error }
         printError(counts.summary)
         if let failure, !stream.interrupted {
@@ -53,7 +53,7 @@ struct TapCommand: ParsableCommand {
 
     /// Writes the event lines to stdout until the limit, the stream's end, an interrupt or a
     /// closed stdout; counts events and the skips the notice and totals lines report.
-    private func copyEvents(from stream: AdminAPIStream, counts: inout TapCounts) throws(TopError) {
+    private func copyEvents(from stream: AdminAPIStream, counts: inout TapCounts) throws(AdminAPIError) {
         var out: [UInt8] = []
         while counts.events < limit ?? .max, let lines = try stream.nextLines() {
             out.removeAll(keepingCapacity: true)

@@ -47,7 +47,7 @@ struct TopCommand: ParsableCommand {
     }
 
     /// Prints `count` tables (nil: until stopped), each with rates over one `period`.
-    private func printTables(_ client: AdminAPIClient, period: Duration, count: Int?) throws(TopError) {
+    private func printTables(_ client: AdminAPIClient, period: Duration, count: Int?) throws(AdminAPIError) {
         let signals = SignalHandlers { _ in Foundation.exit(0) }
         defer { signals.cancel() }
         let width = TopTerminal.isInteractive ? TopTerminal.size().width : TopTerminal.environmentNumber("COLUMNS")
@@ -65,7 +65,7 @@ struct TopCommand: ParsableCommand {
     }
 
     /// Redraws the screen every `period` until a signal (exit 0) or an API failure (thrown).
-    private func runLive(_ client: AdminAPIClient, period: Duration) throws(TopError) {
+    private func runLive(_ client: AdminAPIClient, period: Duration) throws(AdminAPIError) {
         let terminal = TopTerminal()
         let signals = SignalHandlers { _ in
             terminal.restore()

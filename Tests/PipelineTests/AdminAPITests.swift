@@ -202,7 +202,7 @@ final class AdminAPITests: XCTestCase {
             XCTAssertEqual(response.status, 200)
             XCTAssertEqual(response.header("Content-Type"), "application/x-ndjson")
             XCTAssertEqual(response.header("Transfer-Encoding"), "chunked")
-            let lines = try dechunk(response.body)
+            let lines = ndjsonLines(response.content)
             XCTAssertEqual(lines.count, 26, "25 events, then the totals: \(lines.prefix(3))")
             for line in lines.dropLast() {
                 let event = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], line)
@@ -224,7 +224,7 @@ final class AdminAPITests: XCTestCase {
             var seqs: [Set<Int>] = []
             for response in try await [first, second, third] {
                 XCTAssertEqual(response.status, 200)
-                let lines = try dechunk(response.body)
+                let lines = ndjsonLines(response.content)
                 XCTAssertEqual(lines.last, #"{"tap":{"events":1000,"skipped":0}}"#)
                 seqs.append(Set(lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["seq"] as? Int }))
                 XCTAssertEqual(seqs.last?.count, 1000)
@@ -255,15 +255,35 @@ final class AdminAPITests: XCTestCase {
 
     func testStoppingTheAPIEndsATapWithItsTotals() async throws {
         try await withRunningAPI(flowing: true) { port, topology, api in
-            async let stream = get(port, "/v1/tap/gen")
+            let stream = Task { try await get(port, "/v1/tap/gen") }
             let point = try XCTUnwrap(topology.tapPoint("gen"))
             try await eventually("the tap is open") { point.isActive }
             await api.stop()
-            let response = try await stream  // bounded: the client's receive timeout is 10 s
-            let lines = try dechunk(response.body)
+            let response = try await withTimeout(seconds: 15) { try await stream.value }
+            let lines = ndjsonLines(response.content)
             let events = lines.filter { !$0.hasPrefix(#"{"tap":"#) }.count
             XCTAssertTrue(lines.last?.hasPrefix(#"{"tap":{"events":\#(events),"skipped":"#) == true, "\(lines.suffix(2))")
             XCTAssertFalse(point.isActive)
+        }
+    }
+
+    func testAClientThatLeavesClosesItsTap() async throws {
+        try await withRunningAPI { port, topology, _ in  // held by backpressure: the tap waits for events
+            let point = try XCTUnwrap(topology.tapPoint("gen"))
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            XCTAssertEqual(connected, 0)
+            let request = Array("GET /v1/tap/gen HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+            XCTAssertEqual(request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }, request.count)
+            try await eventually("the tap is open") { point.isActive }
+            close(fd)
+            try await eventually("the tap is closed once its client has gone") { !point.isActive }
         }
     }
 
@@ -333,27 +353,6 @@ private func get(_ port: Int, _ path: String, method: String = "GET", token: Str
     }
 }
 
-/// The lines of a chunked body (RFC 9112 §7.1).
-private func dechunk(_ body: String) throws -> [String] {
-    var rest = Array(body.utf8)[...]
-    var out: [UInt8] = []
-    while true {
-        guard let end = rest.indices.first(where: { rest[$0...].starts(with: [13, 10]) }),
-              let size = Int(String(decoding: rest[..<end], as: UTF8.self), radix: 16) else {
-            throw NotChunked(body: String(body.prefix(80)))
-        }
-        rest = rest[(end + 2)...]
-        if size == 0 { break }
-        out += rest.prefix(size)
-        rest = rest.dropFirst(size + 2)
-    }
-    return String(decoding: out, as: UTF8.self).split(separator: "\n").map(String.init)
-}
-
-private struct NotChunked: Error {
-    let body: String
-}
-
 /// Counts calls from any thread.
 private final class Calls: @unchecked Sendable {
     private let lock = NSLock()
@@ -361,3 +360,6 @@ private final class Calls: @unchecked Sendable {
     func add() { lock.withLock { n += 1 } }
     var count: Int { lock.withLock { n } }
 }
+
+/// The lines of a body, without the empty piece after the last newline.
+private func ndjsonLines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }

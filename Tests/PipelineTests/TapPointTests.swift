@@ -120,6 +120,20 @@ final class TapPointTests: XCTestCase {
         reader.cancel()
         let result = try await withTimeout(seconds: 10) { await reader.value }
         XCTAssertNil(result)
+
+        let busy = point.subscribe()
+        point.publish(TestBatches.logs(count: 2), port: 0)
+        let drained = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            var deliveries = 0
+            while await busy.next() != nil {
+                deliveries += 1
+                point.publish(TestBatches.logs(count: 1), port: 0)  // a component that keeps sending
+            }
+            return deliveries
+        }
+        let deliveries = try await withTimeout(seconds: 10) { await drained.value }
+        XCTAssertEqual(deliveries, 1, "a cancelled reader gets what was held, then the end")
         point.unsubscribeAll()
         XCTAssertFalse(point.isActive)
     }

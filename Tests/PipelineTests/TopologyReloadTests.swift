@@ -1,5 +1,5 @@
 import Logging
-import Pipeline
+@testable import Pipeline
 import PipelineTesting
 import XCTest
 
@@ -142,12 +142,33 @@ final class TopologyReloadTests: XCTestCase {
     func testAnAPIChangeIsRefusedAndNothingIsTouched() async throws {
         let (topology, task) = try await start(Self.base)
         let out = components.capture("out")!
+        try await eventually { out.eventCount > 100 }
         let report = await topology.reload(to: try config("api: { listen: 127.0.0.1:9 }\n" + Self.base.replacingOccurrences(of: "delay: 1ms", with: "delay: 2ms")))
         XCTAssertEqual(report.outcome, .refused)
         XCTAssertTrue(report.errors.contains { $0.contains("api:") }, "\(report.errors)")
         XCTAssertTrue(components.capture("out")! === out)
-        try await eventually { out.eventCount > 100 }
+        let before = out.eventCount
+        try await eventually { out.eventCount > before + 100 }
         try await stop(topology, task)
         assertComplete(sequences([out]))
+    }
+
+    func testATapOnARemovedComponentEndsAndOneOnAKeptComponentCarriesOn() async throws {
+        let (topology, task) = try await start(Self.base)
+        try await eventually { self.components.capture("out")!.eventCount > 100 }
+        let onPass = topology.tapPoint("pass")!.subscribe(), onGen = topology.tapPoint("gen")!.subscribe()
+        let report = await topology.reload(to: try config("""
+            inputs:
+              gen: { type: sequence, batch_size: 10 }
+            outputs:
+              out: { type: capture, inputs: [gen], delay: 1ms, buffer: { max_events: 100 } }
+            """))
+        XCTAssertEqual(report.removed, ["pass"])
+        XCTAssertNil(topology.tapPoint("pass"))
+        try await withTimeout(seconds: 10) { while await onPass.next() != nil {} }
+        let delivery = try await withTimeout(seconds: 10) { await onGen.next() }
+        XCTAssertGreaterThan(delivery?.chunks.count ?? 0, 0, "the input's tap still gets events")
+        topology.tapPoint("gen")!.unsubscribe(onGen)
+        try await stop(topology, task)
     }
 }

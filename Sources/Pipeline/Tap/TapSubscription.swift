@@ -80,16 +80,18 @@ final class TapSubscription: Sendable {
     }
 
     /// What arrived since the last call, waiting for something; nil once the tap has ended
-    /// (`finish`) or the calling task is cancelled, and nothing is held any more.
+    /// (`finish`) and nothing is held any more. A cancelled caller ends the tap, so a busy
+    /// component cannot keep it going: it gets what is held, then nil.
     func next() async -> Delivery? {
         while true {
+            if Task.isCancelled { finish() }
             let taken = state.withLockedValue { s -> Delivery? in
                 guard s.hasDelivery else { return nil }
                 defer { s.chunks = []; s.bytes = 0; s.skipped = 0 }
                 return Delivery(chunks: s.chunks, skipped: s.skipped)
             }
             if let taken { return taken }
-            if Task.isCancelled || state.withLockedValue({ $0.finished }) { return nil }
+            if state.withLockedValue({ $0.finished }) { return nil }
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
                     let now = state.withLockedValue { s -> Bool in

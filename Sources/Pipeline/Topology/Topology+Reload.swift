@@ -49,7 +49,13 @@ extension Topology {
             components[c.id] = RunningComponent(declaration: c, context: wiring.context(c, telemetry: telemetry),
                                                 inbox: inboxes[c.id], emitter: emitter)
         }
-        taps.withLockedValue { t in t = t.filter { components[$0.key]?.emitter != nil } }
+        // Taps on components that no longer send anything end, with their totals line.
+        let untapped = taps.withLockedValue { t in
+            let gone = t.filter { components[$0.key]?.emitter == nil }
+            t = t.filter { components[$0.key]?.emitter != nil }
+            return gone.values
+        }
+        untapped.forEach { $0.unsubscribeAll() }
         let versions = rewiring.swaps.map { ($0.lane, $0.lane.replaceEdges($0.edges), $0.retired) }
         graph.withLockedValue { g in
             g.config = new

@@ -1,5 +1,5 @@
-/// Why `pipectl top` could not read the admin API; printed as `pipectl top: <description>`.
-enum TopError: Error, CustomStringConvertible {
+/// Why `pipectl top` or `pipectl tap` could not use the admin API; printed after the command name.
+enum AdminAPIError: Error, CustomStringConvertible {
     /// No connection or no answer: the pipeline is not running there, or not reachable.
     case unreachable(String, String)
     /// 401: the API has `api.token` set and no token, or another one, was sent.

@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 
 /// An open admin API answer whose body is read line by line as it arrives (a tap's NDJSON).
@@ -32,7 +33,7 @@ final class AdminAPIStream: @unchecked Sendable {
 
     /// The next complete lines (at least one), nil at the end of the body or after
     /// `interrupt`; throws when the connection breaks or ends before the body does.
-    func nextLines() throws(TopError) -> [[UInt8]]? {
+    func nextLines() throws(AdminAPIError) -> [[UInt8]]? {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             if !leftover.isEmpty {
@@ -54,7 +55,7 @@ final class AdminAPIStream: @unchecked Sendable {
         }
     }
 
-    private func decode(_ bytes: some Collection<UInt8>) throws(TopError) -> [[UInt8]] {
+    private func decode(_ bytes: some Collection<UInt8>) throws(AdminAPIError) -> [[UInt8]] {
         do { return try decoder.feed(bytes) } catch {
             throw .unexpectedAnswer("\(api) sent a stream pipectl cannot read: \(error)")
         }
@@ -64,7 +65,7 @@ final class AdminAPIStream: @unchecked Sendable {
 extension AdminAPIClient {
     /// Sends `GET path` and reads the answer's head. A 200 returns the body as a stream;
     /// anything else is thrown: a 401 as `.unauthorized`, a 400 or 404 as the API's message.
-    func openStream(_ path: String, accept: String) throws(TopError) -> AdminAPIStream {
+    func openStream(_ path: String, accept: String) throws(AdminAPIError) -> AdminAPIStream {
         let fd = try openSocket()
         var handedOver = false
         defer { if !handedOver { close(fd) } }
@@ -97,7 +98,7 @@ extension AdminAPIClient {
     }
 
     /// What a refusal means: the token, or the API's own message (the first line of its body).
-    private func failure(status: Int, body: [UInt8], path: String) -> TopError {
+    private func failure(status: Int, body: [UInt8], path: String) -> AdminAPIError {
         let text = String(decoding: body.prefix(1000), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
         switch status {
         case 401: return .unauthorized(endpoint.description, tokenGiven: token != nil)

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Turns an HTTP/1.1 body, fed in pieces as they arrive, into its lines. A chunked body
 /// (RFC 9112 §7.1) is decoded first; any other body is taken as it is, to the connection's end.
 ///
@@ -8,13 +6,13 @@ import Foundation
 /// {"timestamp":"…",…}\n\r\n  that many bytes, then CRLF
 /// 0\r\n\r\n                   the last chunk, (no) trailers, an empty line
 /// ```
-struct ChunkedLineDecoder {
+public struct ChunkedLineDecoder: Sendable {
     /// Why a body could not be decoded.
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
         case badChunkSize(String)
         case missingChunkEnd
 
-        var description: String {
+        public var description: String {
             switch self {
             case .badChunkSize(let text): "bad chunk size line \"\(text.prefix(40))\""
             case .missingChunkEnd: "a chunk did not end with CRLF"
@@ -38,13 +36,14 @@ struct ChunkedLineDecoder {
     /// Body bytes of the line in progress.
     private var line: [UInt8] = []
 
-    init(chunked: Bool) { self.chunked = chunked }
+    /// A decoder for a chunked body, or for a plain one read to the connection's end.
+    public init(chunked: Bool) { self.chunked = chunked }
 
     /// True once the last chunk and its trailers have been read.
-    var isDone: Bool { if case .done = state { true } else { false } }
+    public var isDone: Bool { if case .done = state { true } else { false } }
 
     /// Adds `bytes`; returns the lines they complete, without their `\n`.
-    mutating func feed(_ bytes: some Collection<UInt8>) throws(Failure) -> [[UInt8]] {
+    public mutating func feed(_ bytes: some Collection<UInt8>) throws(Failure) -> [[UInt8]] {
         var lines: [[UInt8]] = []
         guard chunked else {
             split(bytes, into: &lines)
@@ -60,9 +59,8 @@ struct ChunkedLineDecoder {
                     break decoding
                 }
                 let text = String(decoding: raw[i..<end], as: UTF8.self)
-                guard let size = Int(text.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces), radix: 16), size >= 0 else {
-                    throw .badChunkSize(text)
-                }
+                let digits = text.prefix { $0 != ";" }.filter { $0 != " " && $0 != "\t" }
+                guard let size = Int(digits, radix: 16), size >= 0 else { throw .badChunkSize(text) }
                 i = end + 2
                 state = size == 0 ? .trailers : .data(remaining: size)
             case .data(let remaining):
@@ -89,7 +87,7 @@ struct ChunkedLineDecoder {
     }
 
     /// The line left unfinished when the connection ended (a body without chunks may end so).
-    mutating func finish() -> [UInt8]? {
+    public mutating func finish() -> [UInt8]? {
         defer { line = [] }
         return line.isEmpty ? nil : line
     }

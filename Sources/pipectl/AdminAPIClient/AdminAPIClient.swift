@@ -20,7 +20,7 @@ struct AdminAPIClient: Sendable {
     }
 
     /// The components and their counters now.
-    func components() throws(TopError) -> ComponentsSnapshot {
+    func components() throws(AdminAPIError) -> ComponentsSnapshot {
         let url = endpoint.description + "/v1/components"
         let answer = try get(endpoint.prefix + "/v1/components")
         switch answer.status {
@@ -37,7 +37,7 @@ struct AdminAPIClient: Sendable {
     }
 
     /// Sends `GET path`, reads to the end, and splits status, headers and body.
-    private func get(_ path: String) throws(TopError) -> (status: Int, body: [UInt8]) {
+    private func get(_ path: String) throws(AdminAPIError) -> (status: Int, body: [UInt8]) {
         let fd = try openSocket()
         defer { close(fd) }
         try sendGet(path, accept: "application/json", on: fd)
@@ -46,7 +46,7 @@ struct AdminAPIClient: Sendable {
     }
 
     /// Sends the head of `GET path` (with the token, and `Connection: close`) on `fd`.
-    func sendGet(_ path: String, accept: String, on fd: Int32) throws(TopError) {
+    func sendGet(_ path: String, accept: String, on fd: Int32) throws(AdminAPIError) {
         var request = "GET \(path) HTTP/1.1\r\nHost: \(endpoint.hostHeader)\r\nAccept: \(accept)\r\n"
         if let token { request += "Authorization: Bearer \(token)\r\n" }
         request += "User-Agent: \(userAgent)\r\nConnection: close\r\n\r\n"
@@ -59,7 +59,7 @@ struct AdminAPIClient: Sendable {
     }
 
     /// Everything `fd` sends until it closes, appended to `received`.
-    func readToEnd(_ fd: Int32, after received: [UInt8] = []) throws(TopError) -> [UInt8] {
+    func readToEnd(_ fd: Int32, after received: [UInt8] = []) throws(AdminAPIError) -> [UInt8] {
         var received = received
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -72,7 +72,7 @@ struct AdminAPIClient: Sendable {
     }
 
     /// Splits an answer read to its end into status and body (cut at `Content-Length`).
-    func parse(_ bytes: [UInt8]) throws(TopError) -> (status: Int, body: [UInt8]) {
+    func parse(_ bytes: [UInt8]) throws(AdminAPIError) -> (status: Int, body: [UInt8]) {
         let end = Array("\r\n\r\n".utf8)
         guard let split = bytes.indices.first(where: { bytes[$0...].starts(with: end) }) else {
             throw .unexpectedAnswer("\(endpoint) did not answer HTTP (\(bytes.count) bytes, no header end)")
@@ -91,7 +91,7 @@ struct AdminAPIClient: Sendable {
     }
 
     /// A socket connected to the endpoint (trying each address it resolves to), with timeouts set.
-    func openSocket() throws(TopError) -> Int32 {
+    func openSocket() throws(AdminAPIError) -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -138,7 +138,7 @@ struct AdminAPIClient: Sendable {
     }
 
     /// `connection refused`, `no answer within 5s`: strerror lower-cased, as a message continues.
-    func unreachable(_ code: Int32) -> TopError {
+    func unreachable(_ code: Int32) -> AdminAPIError {
         let reason = code == EAGAIN || code == ETIMEDOUT
             ? "no answer within \(timeoutSeconds)s"
             : String(cString: strerror(code)).lowercased()
