@@ -6,7 +6,7 @@
 set -euo pipefail
 packages=(libpcre2-dev libsnappy-dev zlib1g-dev pkg-config curl openssl victoria-metrics prometheus
           rsyslog rsyslog-gnutls rsyslog-openssl prometheus-node-exporter prometheus-alertmanager
-          dpkg-dev binutils)
+          dpkg-dev binutils tmux)
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 python3 -m pip --version > /dev/null 2>&1 || packages+=(python3-pip)
