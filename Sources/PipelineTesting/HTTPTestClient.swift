@@ -72,10 +72,14 @@ public enum HTTPTestClient {
         return try parse(received)
     }
 
-    /// A TCP socket connected to 127.0.0.1:`port`, with send and receive timeouts.
-    static func connect(port: Int, timeoutSeconds: Int) throws -> Int32 {
+    /// A TCP socket connected to 127.0.0.1:`port`, with send and receive timeouts (and a
+    /// receive buffer of `receiveBufferBytes`, set before connecting, when given).
+    static func connect(port: Int, timeoutSeconds: Int, receiveBufferBytes: Int? = nil) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        if var size = receiveBufferBytes.map(Int32.init) {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -88,7 +92,7 @@ public enum HTTPTestClient {
         }
         guard connected == 0 else {
             close(fd)
-            throw Failure(description: "connect: \(String(cString: strerror(errno)))")
+            throw Failure(description: "connect 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
         }
         return fd
     }

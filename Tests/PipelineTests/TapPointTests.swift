@@ -98,7 +98,7 @@ final class TapPointTests: XCTestCase {
         let point = TapPoint(componentID: "c")
         let subscription = point.subscribe()
         let reader = Task { await subscription.next() }
-        try await Task.sleep(for: .milliseconds(20))  // lets the reader park (either order must work)
+        try await eventually("the reader parks") { subscription.hasParkedReader }
         point.publish(TestBatches.logs(count: 2), port: 0)
         let first = try await withTimeout(seconds: 10) { await reader.value }
         XCTAssertEqual(first?.chunks.map(\.events), [2], "a parked reader is woken by a batch")
@@ -116,7 +116,7 @@ final class TapPointTests: XCTestCase {
         let point = TapPoint(componentID: "c")
         let subscription = point.subscribe()
         let reader = Task { await subscription.next() }
-        try await Task.sleep(for: .milliseconds(20))
+        try await eventually("the reader parks") { subscription.hasParkedReader }
         reader.cancel()
         let result = try await withTimeout(seconds: 10) { await reader.value }
         XCTAssertNil(result)

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineTesting
 import XCTest
 
 /// Loopback sockets as the rsyslog tests need them: is a port bound, and plain TCP sends.
@@ -21,25 +22,9 @@ enum LoopbackSockets {
 
     /// Connects to 127.0.0.1:`port`, writes `bytes` and closes the connection.
     static func send(tcp port: Int, _ bytes: [UInt8]) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw CLIError("socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw CLIError("connect 127.0.0.1:\(port): \(String(cString: strerror(errno)))") }
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw CLIError("send to 127.0.0.1:\(port): \(String(cString: strerror(errno)))") }
-            sent += n
-        }
+        let connection = try TCPTestClient(port: port)
+        defer { connection.close() }
+        try connection.send(bytes)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineTesting
 import XCTest
 
 /// `pipectl tap` against a running `demo → logfmt → blackhole` pipeline: limits, several taps
@@ -222,29 +223,13 @@ private final class DataBox: @unchecked Sendable {
 /// A client that asks for a tap and then reads nothing, with a small receive buffer so the
 /// connection fills quickly; closed when released.
 private final class StalledReader {
-    private let fd: Int32
+    private let connection: TCPTestClient
 
     init(port: Int, path: String) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var small: Int32 = 4096
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw CLIError("connect: \(String(cString: strerror(errno)))") }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n".utf8)
-        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else {
-            throw CLIError("send: \(String(cString: strerror(errno)))")
-        }
+        connection = try TCPTestClient(port: port, receiveBufferBytes: 4096)
+        try connection.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n")
     }
 
-    deinit { close(fd) }
 
     /// Reads until a `{"tap":{"skipped":N}}` line; returns N.
     func readUntilSkipNotice(timeoutSeconds: Double) throws -> Int {
@@ -253,7 +238,7 @@ private final class StalledReader {
         var chunk = [UInt8](repeating: 0, count: 65_536)
         let notice = Array(#"{"tap":{"skipped":"#.utf8)
         while Date() < deadline {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let n = connection.receive(into: &chunk)
             guard n > 0 else { throw CLIError("the tap stream ended or failed before a skip notice") }
             let from = max(0, received.count - notice.count - 20)
             received.append(contentsOf: chunk[..<n])

@@ -42,6 +42,9 @@ final class TapSubscription: Sendable {
     /// Events skipped in all because the reader was behind.
     var skippedTotal: Int { state.withLockedValue { $0.skippedTotal } }
 
+    /// True while a reader waits in `next()` for something to arrive.
+    var hasParkedReader: Bool { state.withLockedValue { $0.waiter != nil } }
+
     /// True when a batch of `events` is to be encoded and `append`ed; false when the tap is
     /// full (the batch is counted as skipped), has all it wants, or has ended. Never waits.
     func admit(_ events: Int) -> Bool {

@@ -25,9 +25,6 @@ struct ReloadPlan {
         removed = Set(running.keys).subtracting(new.components.map(\.id))
     }
 
-    /// Ids whose stage is new (changed or added).
-    var rebuilt: Set<String> { changed.union(added) }
-
     /// Why `new` cannot be applied without a restart, if it cannot.
     static func restartReasons(running: PipelineConfig, new: PipelineConfig) -> [String] {
         var reasons: [String] = []
