@@ -42,29 +42,44 @@ public final class Gzip {
     /// Decompresses gzip (or zlib) data; nil when it is not valid, is cut short, or would
     /// exceed `limit` bytes uncompressed (a receiver's guard against decompression bombs).
     public static func decompress(_ input: ByteBuffer, limit: Int = 64 * 1024 * 1024) -> ByteBuffer? {
+        if case .data(let output) = inflate(input, limit: limit) { return output }
+        return nil
+    }
+
+    /// What `inflate` made of its input.
+    public enum Inflated {
+        case data(ByteBuffer)
+        /// Not gzip or zlib, or cut short.
+        case invalid
+        /// More than the limit uncompressed (a receiver answers 413).
+        case overLimit
+    }
+
+    /// Decompresses gzip (or zlib) data, telling damaged input from input over `limit`.
+    public static func inflate(_ input: ByteBuffer, limit: Int) -> Inflated {
         var stream = z_stream()
-        guard pipectl_inflate_init_gzip(&stream) == Z_OK else { return nil }
+        guard pipectl_inflate_init_gzip(&stream) == Z_OK else { return .invalid }
         defer { inflateEnd(&stream) }
-        var output = ByteBufferAllocator().buffer(capacity: max(1024, input.readableBytes * 4))
-        return input.withUnsafeReadableBytes { src -> ByteBuffer? in
+        var output = ByteBufferAllocator().buffer(capacity: max(1024, min(limit, input.readableBytes * 4)))
+        return input.withUnsafeReadableBytes { src -> Inflated in
             stream.next_in = UnsafeMutablePointer(mutating: src.bindMemory(to: Bytef.self).baseAddress)
             stream.avail_in = uInt(src.count)
             while true {
                 var status = Z_OK
                 let room = min(64 * 1024, limit + 1 - output.readableBytes)
-                guard room > 0 else { return nil }
+                guard room > 0 else { return .overLimit }
                 output.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { dst in
                     stream.next_out = dst.bindMemory(to: Bytef.self).baseAddress
                     stream.avail_out = uInt(room)
-                    status = inflate(&stream, Z_NO_FLUSH)
+                    status = CZlib.inflate(&stream, Z_NO_FLUSH)
                     return room - Int(stream.avail_out)
                 }
-                if output.readableBytes > limit { return nil }
+                if output.readableBytes > limit { return .overLimit }
                 switch status {
-                case Z_STREAM_END: return stream.avail_in == 0 ? output : nil
+                case Z_STREAM_END: return stream.avail_in == 0 ? .data(output) : .invalid
                 case Z_OK: continue
                 case Z_BUF_ERROR where stream.avail_in > 0: continue
-                default: return nil
+                default: return .invalid
                 }
             }
         }

@@ -7,11 +7,18 @@ extension DeliveryDriver {
 
     /// Counts a per-item answer: delivered items as sent, each failed item as an error of
     /// its kind, rejected items to the dead-letter file (one record per reason, up to
-    /// `maxDeadLetterReasons`: Elasticsearch quotes each document in its reasons). Returns
-    /// the items to send again, as a payload, and the failure to report for them.
+    /// `maxDeadLetterReasons`: Elasticsearch quotes each document in its reasons), items
+    /// rejected unnamed as dropped. Returns the items to send again, as a payload, and the
+    /// failure to report for them.
     func settle(_ items: DeliveryItemOutcomes, of piece: P.Payload) -> (P.Payload, DeliveryFailure)? {
-        let delivered = piece.eventCount - items.retry.count - items.rejected.count
-        metrics.sentEvents.wrappingIncrement(by: delivered, ordering: .relaxed)
+        let named = items.retry.count + items.rejected.count
+        let unnamed = min(items.unnamedRejected?.count ?? 0, piece.eventCount - named)
+        metrics.sentEvents.wrappingIncrement(by: piece.eventCount - named - unnamed, ordering: .relaxed)
+        if let failure = items.unnamedRejected?.failure, unnamed > 0 {
+            metrics.errorCounter(failure.kind).wrappingIncrement(by: unnamed, ordering: .relaxed)
+            metrics.dropCounter("rejected").wrappingIncrement(by: unnamed, ordering: .relaxed)
+            log.error("\(failure.description); \(unnamed) of \(piece.eventCount) events dropped (the receiver did not say which)")
+        }
         var reasons: [DeliveryFailure] = []
         var itemsByReason: [DeliveryFailure: [Int]] = [:]
         for (item, failure) in items.rejected {

@@ -53,13 +53,10 @@ package struct DeliveryHTTPOptions: Sendable {
     }
 
     /// Reads the options; `reserved` lists the (lower-case) headers the protocol sets itself,
-    /// `authKeys` the keys `auth:` takes.
-    package init(reader: ConfigReader, reserved: [String], authKeys: AuthKeys = .standard) {
-        url = reader.url("url", required: true) ?? ""
-        if Self.hasUserInfo(url) {
-            let forms = authKeys.apiKey ? ", auth: {api_key}" : ""
-            reader.error("url", "credentials in the URL are not supported; use auth: {\(authKeys.user), password}\(forms) or auth: {bearer_token}")
-        }
+    /// `authKeys` the keys `auth:` takes. With `urlKey` nil the output reads its URLs itself
+    /// (`readURL`) and sets `url` before use.
+    package init(reader: ConfigReader, reserved: [String], authKeys: AuthKeys = .standard, urlKey: String? = "url") {
+        url = urlKey.flatMap { Self.readURL(reader, $0, required: true, authKeys: authKeys) } ?? ""
         auth = Self.readAuth(reader, keys: authKeys)
         headers = reader.stringMap("headers") ?? []
         let alwaysReserved = ["content-length", "host", "transfer-encoding", "connection"]
@@ -74,6 +71,17 @@ package struct DeliveryHTTPOptions: Sendable {
             }
         }
         tls = reader.child("tls").map { ClientTLSOptions(reader: $0) }
+    }
+
+    /// The `http(s)://` URL at `key`, refusing credentials in it (they go in `auth`).
+    package static func readURL(_ reader: ConfigReader, _ key: String, required: Bool,
+                                authKeys: AuthKeys = .standard) -> String? {
+        let url = reader.url(key, required: required)
+        if let url, hasUserInfo(url) {
+            let forms = authKeys.apiKey ? ", auth: {api_key}" : ""
+            reader.error(key, "credentials in the URL are not supported; use auth: {\(authKeys.user), password}\(forms) or auth: {bearer_token}")
+        }
+        return url
     }
 
     /// The `Authorization` header value, if any.

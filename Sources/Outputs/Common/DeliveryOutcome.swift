@@ -31,17 +31,24 @@ package struct DeliveryItemOutcomes: Sendable, Equatable {
     package var retryAfter: Duration?
     /// Items refused for good (ascending), each with its reason.
     package var rejected: [(item: Int, failure: DeliveryFailure)]
+    /// How many further items were refused for good without the receiver saying which (OTLP
+    /// `partial_success`), and why: counted as `dropped{reason="rejected"}` and logged; with
+    /// no items to name, nothing goes to the dead-letter file.
+    package var unnamedRejected: (count: Int, failure: DeliveryFailure)?
 
     package init(retry: [Int] = [], retryFailure: DeliveryFailure? = nil, retryAfter: Duration? = nil,
-                rejected: [(item: Int, failure: DeliveryFailure)] = []) {
+                rejected: [(item: Int, failure: DeliveryFailure)] = [],
+                unnamedRejected: (count: Int, failure: DeliveryFailure)? = nil) {
         self.retry = retry
         self.retryFailure = retryFailure
         self.retryAfter = retryAfter
         self.rejected = rejected
+        self.unnamedRejected = unnamedRejected
     }
 
     package static func == (a: Self, b: Self) -> Bool {
         a.retry == b.retry && a.retryFailure == b.retryFailure && a.retryAfter == b.retryAfter
             && a.rejected.elementsEqual(b.rejected) { $0.item == $1.item && $0.failure == $1.failure }
+            && a.unnamedRejected?.count == b.unnamedRejected?.count && a.unnamedRejected?.failure == b.unnamedRejected?.failure
     }
 }

@@ -34,6 +34,7 @@ extension EventBatch {
         switch self {
         case .logs(let b): b.acknowledgements
         case .metrics(let b): b.acknowledgements
+        case .spans(let b): b.acknowledgements
         }
     }
 
@@ -43,6 +44,12 @@ extension EventBatch {
             let acks = logs.acknowledgements
             logs.acknowledgements = Acknowledgements()
             self = .logs(logs)
+            return acks
+        }
+        if var spans = takeSpans() {
+            let acks = spans.acknowledgements
+            spans.acknowledgements = Acknowledgements()
+            self = .spans(spans)
             return acks
         }
         var metrics = takeMetrics()!
@@ -58,6 +65,9 @@ extension EventBatch {
         if var logs = takeLogs() {
             logs.acknowledgements.add(acks)
             self = .logs(logs)
+        } else if var spans = takeSpans() {
+            spans.acknowledgements.add(acks)
+            self = .spans(spans)
         } else {
             var metrics = takeMetrics()!
             metrics.acknowledgements.add(acks)

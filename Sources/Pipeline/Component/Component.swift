@@ -10,6 +10,8 @@ public enum ComponentRole: String, Sendable, CaseIterable {
 public enum ProducedKind: Sendable, Equatable {
     /// Always this kind.
     case fixed(EventKind)
+    /// Any of these kinds (the `opentelemetry` input's default port: logs, metrics and spans).
+    case kinds(EventKinds)
     /// Whatever it receives (e.g. `filter`).
     case sameAsInput
     /// Nothing (outputs).
@@ -24,20 +26,24 @@ public struct ComponentType: Sendable {
     public let role: ComponentRole
     /// Event kinds it accepts (transforms and outputs).
     public let accepts: EventKinds
-    /// Event kinds it emits.
+    /// Event kinds it emits on its default port.
     public let produces: ProducedKind
+    /// What named ports emit where it differs from `produces` (`span_metrics.metrics` emits
+    /// metrics); a port not listed emits as the default port does.
+    public let portProduces: [String: ProducedKind]
     /// Reads the component's options; problems go to the reader's diagnostics.
     public let decode: @Sendable (ConfigReader) -> any ComponentConfig
     /// True for outputs that can keep undelivered requests on disk (`buffer: {type: disk}`).
     public let supportsDiskBuffer: Bool
 
     public init(name: String, role: ComponentRole, accepts: EventKinds = [], produces: ProducedKind,
-                supportsDiskBuffer: Bool = false,
+                portProduces: [String: ProducedKind] = [:], supportsDiskBuffer: Bool = false,
                 decode: @escaping @Sendable (ConfigReader) -> any ComponentConfig) {
         self.name = name
         self.role = role
         self.accepts = accepts
         self.produces = produces
+        self.portProduces = portProduces
         self.supportsDiskBuffer = supportsDiskBuffer
         self.decode = decode
     }

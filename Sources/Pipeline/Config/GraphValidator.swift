@@ -75,32 +75,46 @@ struct GraphValidator {
         return nil
     }
 
-    /// Infers what each component emits and checks every edge against what its reader accepts.
+    /// Infers what each component emits (per port) and checks every edge against what its
+    /// reader accepts.
     private func checkKinds() {
         var produced: [String: EventKinds] = [:]
+        var visiting: Set<String> = []
+        /// What `c` emits on its default port: what `sameAsInput` passes on.
         func kinds(_ id: String) -> EventKinds {
             if let known = produced[id] { return known }
-            guard let c = config.component(id) else { return [] }
-            let result: EventKinds
-            switch c.type.produces {
-            case .fixed(let kind): result = EventKinds(kind)
-            case .none: result = []
-            case .sameAsInput:
-                produced[id] = []
-                result = c.upstreams.reduce(EventKinds()) { $0.union(kinds($1.id)) }.intersection(c.type.accepts)
-            }
+            guard let c = config.component(id), !visiting.contains(id) else { return [] }
+            visiting.insert(id)
+            defer { visiting.remove(id) }
+            let result = kinds(of: c, c.type.produces)
             produced[id] = result
             return result
         }
+        func kinds(of c: ComponentDeclaration, _ produces: ProducedKind) -> EventKinds {
+            switch produces {
+            case .fixed(let kind): EventKinds(kind)
+            case .kinds(let set): set
+            case .none: []
+            case .sameAsInput: c.upstreams.reduce(EventKinds()) { $0.union(kinds(reading: $1)) }.intersection(c.type.accepts)
+            }
+        }
+        /// What the edge `ref` carries: its port's kinds, or the default port's.
+        func kinds(reading ref: UpstreamRef) -> EventKinds {
+            guard let upstream = config.component(ref.id) else { return [] }
+            guard let port = ref.port, let produces = upstream.type.portProduces[port] else { return kinds(ref.id) }
+            return kinds(of: upstream, produces)
+        }
         for c in config.components where c.role != .input {
             for ref in c.upstreams {
-                guard config.component(ref.id) != nil else { continue }
-                let upstreamKinds = kinds(ref.id)
-                let unaccepted = upstreamKinds.subtracting(c.type.accepts)
+                guard let upstream = config.component(ref.id) else { continue }
+                let unaccepted = kinds(reading: ref).subtracting(c.type.accepts)
                 guard !unaccepted.isEmpty else { continue }
-                let upstreamType = config.component(ref.id)!.type.name
-                report(c, c.inputsPosition,
-                       "'\(ref.id)' (\(upstreamType)) produces \(unaccepted) but \(c.type.name) '\(c.id)' accepts only \(c.type.accepts)")
+                var message = "'\(ref.description)' (\(upstream.type.name)) produces \(unaccepted) but \(c.type.name) '\(c.id)' accepts only \(c.type.accepts)"
+                let ports = upstream.type.portProduces.filter { kinds(of: upstream, $0.value).isSubset(of: c.type.accepts) }.keys.sorted()
+                if ref.port == nil, !ports.isEmpty {
+                    message += "; read one of its ports: " + ports.map { "\(ref.id).\($0)" }.joined(separator: ", ")
+                }
+                report(c, c.inputsPosition, message)
             }
         }
     }

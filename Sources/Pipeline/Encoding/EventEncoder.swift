@@ -4,7 +4,8 @@ import NIOCore
 /// Writes events as lines: NDJSON objects (SPEC §4) or the bare message (`encoding: text`).
 ///
 /// Logs: `{"timestamp":"…Z","message":"…",<fields>}`. Metrics:
-/// `{"timestamp":…,"name":"…","labels":{…},"kind":"counter","value":…}`.
+/// `{"timestamp":…,"name":"…","labels":{…},"kind":"counter","value":…}`. Spans: one JSON
+/// object per span in either encoding (`OTLPSpanLines`).
 public struct EventEncoder: Sendable {
     public enum Encoding: String, Sendable, CaseIterable { case json, text }
 
@@ -19,6 +20,9 @@ public struct EventEncoder: Sendable {
             for i in 0..<logs.count { encodeLog(logs, i, into: &buffer) }
         case .metrics(let metrics):
             for i in 0..<metrics.count { encodeMetric(metrics, i, into: &buffer) }
+        case .spans(let spans):
+            // Spans have no text form but their JSON line (`OTLPSpanLines`).
+            spans.withBytes { OTLPSpanLines.write($0, into: &buffer) }
         }
     }
 

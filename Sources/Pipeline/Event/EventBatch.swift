@@ -1,7 +1,8 @@
-/// The two kinds of event that flow through a pipeline.
+/// The three kinds of event that flow through a pipeline.
 public enum EventKind: String, Sendable, CaseIterable {
     case log
     case metric
+    case span
 }
 
 /// A set of event kinds, for what a component accepts.
@@ -11,31 +12,43 @@ public struct EventKinds: OptionSet, Sendable, Hashable, CustomStringConvertible
 
     public static let log = EventKinds(rawValue: 1)
     public static let metric = EventKinds(rawValue: 2)
-    public static let any: EventKinds = [.log, .metric]
+    public static let span = EventKinds(rawValue: 4)
+    /// Logs and metrics: what most components take (`span` is opted into).
+    public static let logsAndMetrics: EventKinds = [.log, .metric]
+    public static let any: EventKinds = [.log, .metric, .span]
 
     /// The set holding just `kind`.
-    public init(_ kind: EventKind) { self = kind == .log ? .log : .metric }
+    public init(_ kind: EventKind) {
+        switch kind {
+        case .log: self = .log
+        case .metric: self = .metric
+        case .span: self = .span
+        }
+    }
 
     public var description: String {
-        switch self {
-        case .log: "logs"
-        case .metric: "metrics"
-        case .any: "logs and metrics"
-        default: "nothing"
+        let names = [(EventKinds.log, "logs"), (.metric, "metrics"), (.span, "spans")]
+            .filter { contains($0.0) }.map(\.1)
+        switch names.count {
+        case 0: return "nothing"
+        case 1: return names[0]
+        default: return names.dropLast().joined(separator: ", ") + " and " + names.last!
         }
     }
 }
 
-/// What crosses a queue between two stages: a batch of logs or a batch of metrics.
+/// What crosses a queue between two stages: a batch of logs, metrics or spans.
 public enum EventBatch: Sendable {
     case logs(LogBatch)
     case metrics(MetricBatch)
+    case spans(SpanBatch)
 
     /// Number of events in the batch.
     public var count: Int {
         switch self {
         case .logs(let b): b.count
         case .metrics(let b): b.count
+        case .spans(let b): b.count
         }
     }
 
@@ -44,6 +57,7 @@ public enum EventBatch: Sendable {
         switch self {
         case .logs(let b): b.byteCount
         case .metrics(let b): b.byteCount
+        case .spans(let b): b.byteCount
         }
     }
 
@@ -52,12 +66,13 @@ public enum EventBatch: Sendable {
         switch self {
         case .logs: .log
         case .metrics: .metric
+        case .spans: .span
         }
     }
 }
 
 extension EventBatch {
-    /// An empty metric batch that shares one storage, left behind by `takeLogs`/`takeMetrics`.
+    /// An empty metric batch that shares one storage, left behind by `takeLogs`/`takeMetrics`/`takeSpans`.
     private static let placeholder = EventBatch.metrics(MetricBatch(capacity: 0))
 
     /// Moves the log batch out, leaving an empty placeholder, so the caller holds the only
@@ -71,10 +86,17 @@ extension EventBatch {
         return logs
     }
 
-    /// Moves the metric batch out, leaving an empty placeholder (see `takeLogs`); nil for logs.
+    /// Moves the metric batch out, leaving an empty placeholder (see `takeLogs`); nil for others.
     public mutating func takeMetrics() -> MetricBatch? {
         guard case .metrics(let metrics) = self else { return nil }
         self = Self.placeholder
         return metrics
+    }
+
+    /// Moves the span batch out, leaving an empty placeholder (see `takeLogs`); nil for others.
+    public mutating func takeSpans() -> SpanBatch? {
+        guard case .spans(let spans) = self else { return nil }
+        self = Self.placeholder
+        return spans
     }
 }

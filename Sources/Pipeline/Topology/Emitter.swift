@@ -77,20 +77,25 @@ public final class EmitterLane: Sendable {
         }
     }
 
-    /// Sends the batch in `slot` on the default port without parking, leaving `slot` nil.
-    /// Returns false, sending nothing, when a blocking edge is full; a full
-    /// `drop_newest` edge drops and counts the batch for that edge only.
-    public func tryEmit(_ slot: inout EventBatch?) -> Bool {
+    /// Sends the batch in `slot` on the default port (and on port `alsoOn`, when given)
+    /// without parking, leaving `slot` nil. Returns false, sending nothing, when a blocking
+    /// edge is full; a full `drop_newest` edge drops and counts the batch for that edge only.
+    public func tryEmit(_ slot: inout EventBatch?, alsoOn port: Int? = nil) -> Bool {
         let ports = beginSend()
         defer { endSend() }
-        guard let count = slot?.count, count > 0, let edges = ports.first, !edges.isEmpty else {
+        var edges = ports.first ?? []
+        if let port, port < ports.count { edges += ports[port] }
+        guard let count = slot?.count, count > 0, !edges.isEmpty else {
             slot.take()?.acknowledge(.delivered)
             return true
         }
         // All or nothing over the blocking edges: this lane is the only producer of its rings.
         guard edges.allSatisfy({ $0.dropWhenFull || $0.ring.hasRoom(for: slot!) }) else { return false }
         let batch = slot.take()!
-        if tap.isActive { tap.publish(batch, port: 0) }
+        if tap.isActive {
+            tap.publish(batch, port: 0)
+            if let port { tap.publish(batch, port: port) }
+        }
         batch.acknowledgements.hold(edges.count - 1)
         for edge in edges.dropLast() { edge.offer(copy batch) }
         edges.last!.offer(consume batch)

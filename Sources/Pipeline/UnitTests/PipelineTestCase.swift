@@ -9,7 +9,9 @@
 ///
 /// `input.syslog` takes a whole RFC 5424 or RFC 3164 line instead (its header fills the
 /// fields, as the syslog and drain inputs set them); `input.metric: {name, labels, value,
-/// kind}` is a metric sample (for pipelines whose sources scrape or collect metrics). An expectation matches when the component emitted at
+/// kind}` is a metric sample (for pipelines whose sources scrape or collect metrics);
+/// `input.otlp: traces|logs|metrics` with `body:` an OTLP/JSON request is decoded by the
+/// `opentelemetry` input it names, as a request to it would be. An expectation matches when the component emitted at
 /// least one event with that name/message, a superset of those labels/fields, and that value;
 /// `metric: {…, absent: true}` asserts no such metric; `count: N` counts all it emitted.
 public struct PipelineTestCase: Sendable {
@@ -21,6 +23,9 @@ public struct PipelineTestCase: Sendable {
         public var timestamp: Int64?
         /// A metric sample to send instead of a log event.
         public var metric: Metric?
+        /// A request in the input's own wire format (`otlp: traces` and its body), decoded by
+        /// the input (`PipelineTestInputDecoding`).
+        public var encoded: (format: String, body: String)?
     }
 
     /// A metric sample a test sends.
@@ -35,10 +40,12 @@ public struct PipelineTestCase: Sendable {
         case metric(component: String, name: String, labels: [(String, String)], value: Double?, absent: Bool)
         case log(component: String, message: String?, fields: [(String, String)])
         case count(component: String, events: Int)
+        /// A span with this name (and, when given, these resource/span attributes) was emitted.
+        case span(component: String, name: String, attributes: [(String, String)])
 
         public var component: String {
             switch self {
-            case .metric(let c, _, _, _, _), .log(let c, _, _), .count(let c, _): c
+            case .metric(let c, _, _, _, _), .log(let c, _, _), .count(let c, _), .span(let c, _, _): c
             }
         }
     }
@@ -46,4 +53,12 @@ public struct PipelineTestCase: Sendable {
     public var name: String
     public var inputs: [Input]
     public var expectations: [Expectation]
+}
+
+/// An input whose `tests:` inputs may be given in its wire format (`otlp: traces` plus a
+/// body), decoded as a request to it would be.
+public protocol PipelineTestInputDecoding {
+    /// The batch `body` (in `format`) becomes, and the named port (1-based) it goes out on
+    /// besides the default one.
+    func decodeTestInput(format: String, body: String) throws -> (batch: EventBatch, port: Int?)
 }

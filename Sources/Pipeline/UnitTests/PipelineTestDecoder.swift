@@ -42,6 +42,15 @@ enum PipelineTestDecoder {
                 r.error("syslog", "not an RFC 5424 or RFC 3164 line: \(error.description)")
             }
         }
+        if let format = r.string("otlp") {
+            if !["traces", "logs", "metrics"].contains(format) { r.error("otlp", "expected traces, logs or metrics, got '\(format)'") }
+            if message != nil || r.has("fields") || r.has("metric") {
+                r.error("otlp", "an input is a log event ('message', 'syslog', 'fields'), a 'metric' or an 'otlp' request, not several")
+            }
+            guard let body = r.string("body", required: true) else { return [] }
+            return [PipelineTestCase.Input(component: component, message: "", fields: [], timestamp: timestamp,
+                                           encoded: ("otlp/" + format, body))]
+        }
         if let m = r.child("metric") {
             defer { m.finish() }
             if message != nil || r.has("fields") {
@@ -57,7 +66,7 @@ enum PipelineTestDecoder {
             return [PipelineTestCase.Input(component: component, message: "", fields: [], timestamp: timestamp, metric: metric)]
         }
         guard let message else {
-            r.error(nil, "a test input needs 'message', 'syslog' or 'metric'")
+            r.error(nil, "a test input needs 'message', 'syslog', 'metric' or 'otlp'")
             return []
         }
         return [PipelineTestCase.Input(component: component, message: message, fields: fields, timestamp: timestamp)]
@@ -79,7 +88,11 @@ enum PipelineTestDecoder {
             defer { l.finish() }
             return .log(component: component, message: l.string("message"), fields: l.stringMap("fields") ?? [])
         }
-        r.error(nil, "an expectation needs one of metric:, log: or count:")
+        if let s = r.child("span") {
+            defer { s.finish() }
+            return .span(component: component, name: s.string("name", required: true) ?? "", attributes: s.stringMap("attributes") ?? [])
+        }
+        r.error(nil, "an expectation needs one of metric:, log:, span: or count:")
         return nil
     }
 

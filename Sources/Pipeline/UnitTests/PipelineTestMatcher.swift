@@ -1,3 +1,6 @@
+import Codecs
+import NIOCore
+
 /// Checks one expectation of a pipeline unit test against what a component emitted.
 enum PipelineTestMatcher {
     /// A description of the mismatch, or nil when the expectation holds.
@@ -21,6 +24,14 @@ enum PipelineTestMatcher {
             if absent { return nil }
             let wanted = "\(name){\(labels.map { "\($0.0)=\"\($0.1)\"" }.joined(separator: ","))}" + (value.map { " \($0)" } ?? "")
             return "\(component): expected metric \(wanted); it emitted \(summary(seen))"
+        case .span(let component, let name, let attributes):
+            let found = spans(batches)
+            let matches = found.contains { span in
+                span.name == name && attributes.allSatisfy { wanted in span.attributes.contains { $0 == wanted } }
+            }
+            if matches { return nil }
+            let wanted = "span '\(name)'" + (attributes.isEmpty ? "" : " with \(attributes.map { "\($0.0)=\($0.1)" }.joined(separator: " "))")
+            return "\(component): expected \(wanted); it emitted \(summary(found.map(\.name)))"
         case .log(let component, let message, let fields):
             var seen: [String] = []
             for case .logs(let l) in batches {
@@ -36,6 +47,29 @@ enum PipelineTestMatcher {
             let wanted = (message.map { "'\($0)'" } ?? "a log") + (fields.isEmpty ? "" : " with \(fields.map { "\($0.0)=\($0.1)" }.joined(separator: " "))")
             return "\(component): expected \(wanted); it emitted \(summary(seen))"
         }
+    }
+
+    /// The spans of `batches` as names with their resource and span attributes (text values).
+    static func spans(_ batches: [EventBatch]) -> [(name: String, attributes: [(String, String)])] {
+        var found: [(String, [(String, String)])] = []
+        for case .spans(let batch) in batches {
+            batch.withBytes { request in
+                try? OTLPSpanReader.forEachSpan(request) { span in
+                    var pairs: [(String, String)] = []
+                    func add(_ attributes: OTLPKeyValues) throws {
+                        try attributes.forEach { key, value in
+                            var text = ByteBuffer()
+                            try value.writeText(into: &text)
+                            pairs.append((String(decoding: key, as: UTF8.self), String(buffer: text)))
+                        }
+                    }
+                    try add(span.resourceAttributes)
+                    try add(span.attributes)
+                    found.append((String(decoding: span.bytes(span.name), as: UTF8.self), pairs))
+                }
+            }
+        }
+        return found
     }
 
     private static func approximatelyEqual(_ a: Double, _ b: Double) -> Bool {

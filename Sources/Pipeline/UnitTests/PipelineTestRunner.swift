@@ -44,6 +44,20 @@ public struct PipelineTestRunner {
             }
         }
         for input in test.inputs {
+            if let (format, body) = input.encoded {
+                guard let decoder = config.component(input.component)?.config as? any PipelineTestInputDecoding else {
+                    return ["\(input.component) does not take '\(format)' test inputs"]
+                }
+                do {
+                    let (batch, port) = try decoder.decodeTestInput(format: format, body: body)
+                    emitted[input.component, default: []].append(batch)
+                    deliver(batch, from: input.component, port: 0)
+                    if let port { deliver(batch, from: input.component, port: port) }
+                } catch {
+                    return ["\(input.component): \(format) input: \(error)"]
+                }
+                continue
+            }
             if let metric = input.metric {
                 var batch = MetricBatch(capacity: 1)
                 batch.append(name: metric.name, labels: metric.labels, value: metric.value,

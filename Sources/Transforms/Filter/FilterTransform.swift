@@ -4,7 +4,7 @@ import Pipeline
 ///
 /// - condition (mapping, required): see `FilterCondition`.
 public struct FilterTransformConfig: ComponentConfig {
-    public static let componentType = ComponentType(name: "filter", role: .transform, accepts: .any,
+    public static let componentType = ComponentType(name: "filter", role: .transform, accepts: .logsAndMetrics,
                                                     produces: .sameAsInput) { FilterTransformConfig(reader: $0) }
 
     let condition: FilterCondition?

@@ -1,0 +1,16 @@
+/// The three OpenTelemetry signals, each with its own OTLP/HTTP path and request message.
+public enum OTLPSignal: String, Sendable, CaseIterable {
+    case logs, metrics, traces
+
+    /// The OTLP/HTTP path (`/v1/logs`, `/v1/metrics`, `/v1/traces`).
+    public var path: String { "/v1/\(rawValue)" }
+
+    /// The request message: `ExportLogsServiceRequest` and so on.
+    public var requestMessage: String {
+        switch self {
+        case .logs: "ExportLogsServiceRequest"
+        case .metrics: "ExportMetricsServiceRequest"
+        case .traces: "ExportTraceServiceRequest"
+        }
+    }
+}

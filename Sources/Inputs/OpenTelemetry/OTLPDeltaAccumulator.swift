@@ -1,0 +1,71 @@
+/// Turns OTLP delta points into the cumulative values Prometheus expects: each emitted sample
+/// (a counter, a non-monotonic sum, each `le` bucket, `_count` and `_sum` of a histogram) is
+/// keyed by the hash of its final name and labels, and its deltas are added up.
+///
+/// Deliberately simple: every delta is added, whatever its start time (a restarted client's
+/// series keeps counting from where it was). The state is bounded: a series not updated for
+/// `idleTimeout` is dropped (swept at most once a minute), and past `maxSeries` series the
+/// least recently updated are dropped, down to nine tenths of the limit; a dropped series
+/// starts again from zero. Series are told apart by a 64-bit hash, so two colliding series
+/// would share a total.
+///
+/// A request's additions are kept in a journal until `commit`, so a request found malformed
+/// half way through can be taken back (`rollback`) and its retry is not counted twice.
+struct OTLPDeltaAccumulator: Sendable {
+    /// Most series kept.
+    let maxSeries: Int
+    /// How long a series is kept without an update, in nanoseconds.
+    let idleTimeout: Int64
+
+    private struct Series: Sendable {
+        var total: Double
+        /// When last updated (unix ns), for `idleTimeout`.
+        var updatedAt: Int64
+        /// Order of the last update, for dropping the least recently updated.
+        var sequence: UInt64
+    }
+
+    private var series: [UInt64: Series] = [:]
+    /// Each addition of the request under way, with the series as it was before.
+    private var journal: [(key: UInt64, before: Series?)] = []
+    private var sequence: UInt64 = 0
+    private var lastSweep: Int64 = 0
+    private static let sweepInterval: Int64 = 60_000_000_000
+
+    init(maxSeries: Int = 100_000, idleTimeout: Int64 = 3_600_000_000_000) {
+        self.maxSeries = maxSeries
+        self.idleTimeout = idleTimeout
+    }
+
+    /// Number of series held.
+    var count: Int { series.count }
+
+    /// Adds `delta` to the series `key` at `now` (unix ns); returns its total.
+    mutating func add(_ delta: Double, to key: UInt64, at now: Int64) -> Double {
+        let before = series[key]
+        journal.append((key, before))
+        sequence += 1
+        let total = (before?.total ?? 0) + delta
+        series[key] = Series(total: total, updatedAt: now, sequence: sequence)
+        return total
+    }
+
+    /// Keeps the request's additions, then drops idle series and those over the limit.
+    mutating func commit(at now: Int64) {
+        journal.removeAll(keepingCapacity: true)
+        if now - lastSweep >= Self.sweepInterval {
+            lastSweep = now
+            series = series.filter { now - $0.value.updatedAt < idleTimeout }
+        }
+        guard series.count > maxSeries else { return }
+        let keep = maxSeries * 9 / 10
+        let cutoff = series.values.map(\.sequence).sorted()[series.count - keep - 1]
+        series = series.filter { $0.value.sequence > cutoff }
+    }
+
+    /// Takes back every addition since the last `commit`.
+    mutating func rollback() {
+        for entry in journal.reversed() { series[entry.key] = entry.before }
+        journal.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,30 @@
+import Atomics
+import Codecs
+import NIOConcurrencyHelpers
+import Pipeline
+
+/// What every OTLP connection shares, on whichever event loop it runs.
+final class OTLPReceiverState: Sendable {
+    let config: OpenTelemetryInputConfig
+    let metrics: ComponentMetrics
+    let log: RateLimitedLogger
+    /// Delta temporality is accumulated per series across requests, whichever loop they come on.
+    let metricsDecoder: NIOLockedValueBox<OTLPMetricsDecoder>
+    let connections = ManagedAtomic<Int>(0)
+    /// Data points refused inside an accepted request (answered in `partial_success`).
+    let rejectedPoints: ManagedAtomic<Int>
+
+    init(config: OpenTelemetryInputConfig, metrics: ComponentMetrics, log: RateLimitedLogger) {
+        self.config = config
+        self.metrics = metrics
+        self.log = log
+        metricsDecoder = NIOLockedValueBox(OTLPMetricsDecoder())
+        rejectedPoints = metrics.dropCounter("rejected")
+    }
+
+    /// Counts a refused request by status (`errors{kind="request_400"}`, …) and logs why.
+    func refused(_ status: Int, _ signal: OTLPSignal?, _ why: String) {
+        metrics.errorCounter("request_\(status)").wrappingIncrement(ordering: .relaxed)
+        log.warning("refused OTLP \(signal.map { $0.path + " " } ?? "")request with \(status): \(why)")
+    }
+}

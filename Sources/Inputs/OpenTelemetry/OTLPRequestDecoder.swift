@@ -1,0 +1,67 @@
+import Codecs
+import NIOCore
+import Pipeline
+
+/// Turns one OTLP request body into the batch it carries: gunzipped (within
+/// `max_body_bytes`), JSON transcoded to protobuf, then decoded by signal. Spans are only
+/// checked and counted (`OTLPTraceScanner`); logs and metrics become events.
+struct OTLPRequestDecoder {
+    let state: OTLPReceiverState
+
+    /// What a request became: its batch, and the items refused inside it (partial success).
+    struct Decoded {
+        var batch: EventBatch
+        var rejected = 0
+        var rejection: String?
+    }
+
+    func decode(_ body: ByteBuffer, signal: OTLPSignal, format: OTLPBodyFormat, now: Int64) -> Result<Decoded, OTLPRefusal> {
+        var bytes = body
+        if format.gzip {
+            switch Gzip.inflate(body, limit: state.config.maxBodyBytes) {
+            case .data(let inflated): bytes = inflated
+            case .invalid: return .failure(OTLPRefusal(.badRequest, "body is not valid gzip"))
+            case .overLimit: return .failure(OTLPRefusal(.payloadTooLarge, "body over max_body_bytes (\(state.config.maxBodyBytes)) once decompressed"))
+            }
+        }
+        if format.json {
+            do {
+                bytes = try bytes.withUnsafeReadableBytes { json throws(OTLPJSONError) in try OTLPJSONTranscoder.transcode(json, signal: signal) }
+            } catch {
+                return .failure(OTLPRefusal(.badRequest, "undecodable \(signal.requestMessage) JSON: \(error)"))
+            }
+        }
+        return bytes.withUnsafeReadableBytes { request in
+            do {
+                switch signal {
+                case .traces: return .success(try spans(request))
+                case .logs: return .success(try logs(request, now: now))
+                case .metrics: return .success(try metrics(request, now: now))
+                }
+            } catch {
+                return .failure(OTLPRefusal(.badRequest, "undecodable \(signal.requestMessage): \(error)"))
+            }
+        }
+    }
+
+    private func spans(_ request: UnsafeRawBufferPointer) throws -> Decoded {
+        let counted = try OTLPTraceScanner.scan(request)
+        var batch = SpanBatch(capacity: request.count)
+        batch.append(request: request, resources: counted.resources, spans: counted.spans)
+        return Decoded(batch: .spans(batch))
+    }
+
+    private func logs(_ request: UnsafeRawBufferPointer, now: Int64) throws -> Decoded {
+        var batch = LogBatch(capacity: 64, bytesPerEvent: max(64, request.count / 64))
+        _ = try OTLPLogsDecoder().decode(request, receivedAt: now, into: &batch)
+        return Decoded(batch: .logs(batch))
+    }
+
+    private func metrics(_ request: UnsafeRawBufferPointer, now: Int64) throws -> Decoded {
+        var batch = MetricBatch(capacity: 64)
+        let result = try state.metricsDecoder.withLockedValue { decoder in
+            try decoder.decode(request, receivedAt: now, into: &batch)
+        }
+        return Decoded(batch: .metrics(batch), rejected: result.rejected, rejection: result.rejectionMessage)
+    }
+}

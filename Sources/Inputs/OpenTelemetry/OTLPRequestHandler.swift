@@ -1,0 +1,185 @@
+import Codecs
+import NIOCore
+import NIOHTTP1
+import Pipeline
+
+/// One OTLP/HTTP connection: checks each request, decodes its body, queues the batch and
+/// answers as the OTLP specification says: 200 (with `partial_success` when some items were
+/// refused), 400 for a body that does not decode, 401/404/405/413/415 for what the request
+/// itself gets wrong, 503 with `Retry-After` under backpressure or at shutdown (clients retry).
+final class OTLPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let state: OTLPReceiverState
+    private let lane: InputLane
+    private let decoder: OTLPRequestDecoder
+    /// Set when the connection opened over `max_connections`: its requests get a 503.
+    private var overLimit = false
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    /// The request's signal and body format, once its head passed the checks.
+    private var accepted: (signal: OTLPSignal, format: OTLPBodyFormat)?
+    /// Set when the request was refused at its head; the body is skipped.
+    private var refusal: OTLPRefusal?
+    /// Requests answered or given up on so far; a late acknowledgement of an earlier one is ignored.
+    var requestNumber = 0
+    /// The request waiting for its acknowledgement (`acknowledgements: true`) and its answer.
+    var awaiting: (number: Int, head: HTTPRequestHead, answer: ByteBuffer, format: OTLPBodyFormat, timeout: Scheduled<Void>)?
+
+    init(state: OTLPReceiverState, lane: InputLane) {
+        self.state = state
+        self.lane = lane
+        decoder = OTLPRequestDecoder(state: state)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let open = state.connections.wrappingIncrementThenLoad(ordering: .relaxed)
+        overLimit = open > state.config.maxConnections
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state.connections.wrappingDecrement(ordering: .relaxed)
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) } else { context.fireUserInboundEventTriggered(event) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body.clear()
+            accepted = nil
+            refusal = nil
+            switch check(h) {
+            case .success(let request): accepted = request
+            case .failure(let why): refusal = why
+            }
+        case .body(var chunk):
+            guard refusal == nil else { return }
+            if body.readableBytes + chunk.readableBytes > state.config.maxBodyBytes {
+                refusal = OTLPRefusal(.payloadTooLarge, "body over max_body_bytes (\(state.config.maxBodyBytes))")
+                body.clear()
+                return
+            }
+            body.writeBuffer(&chunk)
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            if let refusal {
+                return refuse(context, head, refusal, format: accepted?.format)
+            }
+            guard let (signal, format) = accepted else { return }
+            decodeAndQueue(context, head, signal: signal, format: format)
+        }
+    }
+
+    /// The signal and body format of a request, or the refusal its head earns.
+    private func check(_ h: HTTPRequestHead) -> Result<(signal: OTLPSignal, format: OTLPBodyFormat), OTLPRefusal> {
+        let config = state.config
+        if overLimit { return .failure(OTLPRefusal(.serviceUnavailable, "over max_connections (\(config.maxConnections))")) }
+        let path = h.uri.prefix { $0 != "?" }
+        guard let signal = OTLPSignal.allCases.first(where: { $0.path == path }) else {
+            return .failure(OTLPRefusal(.notFound, "no OTLP endpoint at \(path) (/v1/logs, /v1/metrics, /v1/traces)"))
+        }
+        guard h.method == .POST else { return .failure(OTLPRefusal(.methodNotAllowed, "method \(h.method) (OTLP/HTTP takes POST)")) }
+        if !config.tokens.isEmpty {
+            let authorization = h.headers.first(name: "Authorization") ?? ""
+            let token = authorization.lowercased().hasPrefix("bearer ") ? String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
+            guard config.tokens.contains(token) else { return .failure(OTLPRefusal(.unauthorized, "no accepted bearer token")) }
+        }
+        let format: OTLPBodyFormat
+        switch OTLPBodyFormat.of(h.headers) {
+        case .success(let f): format = f
+        case .failure(let why): return .failure(why)
+        }
+        if let length = h.headers.first(name: "Content-Length").flatMap(Int.init), length > config.maxBodyBytes {
+            return .failure(OTLPRefusal(.payloadTooLarge, "body of \(length) bytes over max_body_bytes (\(config.maxBodyBytes))"))
+        }
+        return .success((signal, format))
+    }
+
+    private func decodeAndQueue(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, signal: OTLPSignal, format: OTLPBodyFormat) {
+        let now = WallClock.nanoseconds()
+        state.metrics.receivedBytes.wrappingIncrement(by: body.readableBytes, ordering: .relaxed)
+        switch decoder.decode(body, signal: signal, format: format, now: now) {
+        case .failure(let why):
+            refuse(context, head, why, format: format)
+        case .success(var decoded):
+            if decoded.rejected > 0 {
+                state.rejectedPoints.wrappingIncrement(by: decoded.rejected, ordering: .relaxed)
+                state.log.warning("refused \(decoded.rejected) data point(s) of an OTLP \(signal.path) request: \(decoded.rejection ?? "?")")
+            }
+            let answer = OTLPResponse.success(signal, rejected: decoded.rejected, message: decoded.rejection, json: format.json)
+            if state.config.acknowledgements, decoded.batch.count > 0 {
+                var acks = Acknowledgements()
+                acks.add(acknowledgementToken(context))
+                decoded.batch.attach(acks)
+            }
+            let port = OTLPSignal.allCases.firstIndex(of: signal)! + 1
+            enqueue(context, head, decoded.batch, port: port, answer: answer, format: format,
+                    deadline: now + state.config.backpressureWait.nanoseconds)
+        }
+    }
+
+    /// Queues the batch on this loop's lane (default port and the signal's port), retrying
+    /// on the loop while downstream is full, until `deadline`.
+    private func enqueue(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ batch: consuming EventBatch, port: Int,
+                         answer: ByteBuffer, format: OTLPBodyFormat, deadline: Int64) {
+        guard !lane.stopping, let emitter = lane.emitter else {
+            return refuse(context, head, OTLPRefusal(.serviceUnavailable, "pipeline is not running (starting or shutting down)"), format: format)
+        }
+        let count = batch.count
+        var slot: EventBatch? = batch
+        if emitter.tryEmit(&slot, alsoOn: port) {
+            state.metrics.receivedEvents.wrappingIncrement(by: count, ordering: .relaxed)
+            if state.config.acknowledgements, count > 0 {
+                return awaitAcknowledgement(context, head, answer: answer, format: format, deadline: deadline)
+            }
+            return respond(context, head, .ok, body: answer, format: format)
+        }
+        guard WallClock.nanoseconds() < deadline, let pending = slot.take() else {
+            // Never emitted: its token (if any) has no other holder and simply goes away.
+            let why = "downstream is full (backpressure) for \(state.config.backpressureWait.formatted)"
+            return refuse(context, head, OTLPRefusal(.serviceUnavailable, why), format: format)
+        }
+        let bound = NIOLoopBound((self, context, pending), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .milliseconds(10)) {
+            let (handler, context, pending) = bound.value
+            handler.enqueue(context, head, pending, port: port, answer: answer, format: format, deadline: deadline)
+        }
+    }
+
+    /// Counts and logs a refusal, and answers it with a `google.rpc.Status` body.
+    func refuse(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ why: OTLPRefusal, format: OTLPBodyFormat?) {
+        let signal = OTLPSignal.allCases.first { $0.path == head.uri.prefix { $0 != "?" } }
+        state.refused(Int(why.status.code), signal, why.message)
+        let json = format?.json ?? false
+        let closing = why.status == .payloadTooLarge || why.status == .serviceUnavailable
+        respond(context, head, why.status, body: OTLPResponse.status(code: why.grpcCode, message: why.message, json: json),
+                format: format ?? OTLPBodyFormat(json: false, gzip: false), close: closing)
+    }
+
+    func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ status: HTTPResponseStatus, body: ByteBuffer,
+                 format: OTLPBodyFormat, close: Bool = false) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        headers.add(name: "Content-Type", value: format.contentType)
+        if status == .serviceUnavailable || status == .tooManyRequests { headers.add(name: "Retry-After", value: "1") }
+        if status == .methodNotAllowed { headers.add(name: "Allow", value: "POST") }
+        if status == .unauthorized { headers.add(name: "WWW-Authenticate", value: "Bearer") }
+        let closing = close || !head.isKeepAlive
+        if closing { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if closing {
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            done.whenComplete { _ in bound.value.close(promise: nil) }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import Codecs
+import Logging
+import NIOCore
+import Pipeline
+
+/// `tests:` inputs such as `{component: otel, otlp: traces, body: '{"resourceSpans": …}'}`:
+/// an OTLP/JSON request decoded as this input decodes one.
+extension OpenTelemetryInputConfig: PipelineTestInputDecoding {
+    public func decodeTestInput(format: String, body: String) throws -> (batch: EventBatch, port: Int?) {
+        guard format.hasPrefix("otlp/"), let signal = OTLPSignal(rawValue: String(format.dropFirst(5))) else {
+            throw PipectlError("an opentelemetry input takes otlp: traces, logs or metrics, not '\(format)'")
+        }
+        let quiet = Logger(label: "pipectl-test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let state = OTLPReceiverState(config: self, metrics: ComponentMetrics(id: "test"), log: RateLimitedLogger(logger: quiet))
+        let json = OTLPBodyFormat(json: true, gzip: false)
+        switch OTLPRequestDecoder(state: state).decode(ByteBuffer(string: body), signal: signal, format: json, now: WallClock.nanoseconds()) {
+        case .success(let decoded): return (decoded.batch, OTLPSignal.allCases.firstIndex(of: signal)! + 1)
+        case .failure(let refusal): throw PipectlError(refusal.message)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Codecs
+import NIOCore
+import Pipeline
+
+/// A trace request: the span batches it is made of, passed through undecoded. The body is
+/// their bytes one after the other: each batch is a run of `ResourceSpans` fields, and
+/// repeated fields concatenate, so together they are one `ExportTraceServiceRequest`.
+///
+/// Items are spans in wire order. `subset` cuts exactly those spans out of the request
+/// (`OpenTelemetrySpanSubset`); `writeEvents` writes one JSON line per span (`OTLPSpanLines`).
+struct OpenTelemetrySpanPayload: OpenTelemetryPayload {
+    static var itemName: String { "spans" }
+
+    let batches: [SpanBatch]
+    let compression: OpenTelemetryCompression
+    let body: ByteBuffer
+    /// The uncompressed protobuf size.
+    let size: Int
+    let eventCount: Int
+
+    init(batches: [SpanBatch], compressor: OpenTelemetryCompressor) {
+        self.batches = batches
+        compression = compressor.compression
+        eventCount = batches.reduce(0) { $0 + $1.count }
+        (body, size) = compressor.body { writer in
+            for batch in batches { batch.withBytes { writer.buffer.writeBytes($0) } }
+        }
+    }
+
+    func subset(_ items: [Int]) -> Self {
+        var request = ByteBufferAllocator().buffer(capacity: size)
+        for batch in batches { batch.withBytes { request.writeBytes($0) } }
+        let cut = request.withUnsafeReadableBytes { OpenTelemetrySpanSubset.slice($0, items: items) }
+        var batch = SpanBatch(capacity: cut.bytes.readableBytes)
+        cut.bytes.withUnsafeReadableBytes { batch.append(request: $0, resources: cut.resources, spans: cut.spans) }
+        return Self(batches: [batch], compressor: OpenTelemetryCompressor(compression))
+    }
+
+    func writeEvents(into buffer: inout ByteBuffer) {
+        for batch in batches { batch.withBytes { OTLPSpanLines.write($0, into: &buffer) } }
+    }
+}
