@@ -48,6 +48,7 @@ public final class TestComponents: Sendable {
                 let count = r.int("count", default: 1, range: 0...1_000_000)
                 return { _ in .input(StaticInput(count > 0 ? [TestBatches.metrics(count: count)] : [])) }
             },
+            type("span_source", .input, produces: .fixed(.span)) { _ in { _ in .input(StaticInput([])) } },
             type("pass", .transform, accepts: .log, produces: .fixed(.log)) { _ in { _ in .transform(PassThroughTransform()) } },
             type("same", .transform, accepts: .any, produces: .sameAsInput, ports: { $0.stringList("ports") ?? [] }) { _ in
                 { _ in .transform(PassThroughTransform()) }
@@ -80,7 +81,8 @@ public final class TestComponents: Sendable {
 
     /// `type` with the same name and options, recording each stage it builds (see `stage(_:)`).
     public func recording(_ type: ComponentType) -> ComponentType {
-        ComponentType(name: type.name, role: type.role, accepts: type.accepts, produces: type.produces) { [built] reader in
+        ComponentType(name: type.name, role: type.role, accepts: type.accepts, produces: type.produces,
+                      portProduces: type.portProduces) { [built] reader in
             let config = type.decode(reader)
             return TestStageConfig(ports: config.ports, producerLanes: config.producerLanes) { context in
                 let stage = try config.makeStage(context)

@@ -171,6 +171,29 @@ final class ValidateCommandTests: XCTestCase {
         }
     }
 
+    func testSpansAndPortsAreCheckedKindByKind() throws {
+        try write("otel.yaml", """
+            inputs:
+              otel: { type: opentelemetry, listen: "127.0.0.1:4318" }
+            transforms:
+              red: { type: span_metrics, inputs: [otel] }
+              ok: { type: span_metrics, inputs: [otel.traces] }
+            outputs:
+              logs: { type: file, inputs: [otel.logs], path: ./l }
+              vm: { type: prometheus_remote_write, inputs: [red, ok.metrics, otel.metrics], url: "http://127.0.0.1:8428/api/v1/write" }
+              f: { type: file, inputs: [otel.bogus, ok], path: ./f }
+
+            """)
+        let result = try pipectl(["validate", "otel.yaml"], in: dir)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(lines(result.stderr), [
+            "otel.yaml:4:38: transforms.red.inputs: 'otel' (opentelemetry) produces logs and metrics but span_metrics 'red' accepts only spans; read one of its ports: otel.traces",
+            "otel.yaml:8:48: outputs.vm.inputs: 'red' (span_metrics) produces spans but prometheus_remote_write 'vm' accepts only metrics; read one of its ports: red.metrics",
+            "otel.yaml:9:28: outputs.f.inputs: 'otel' has no port 'bogus' (its ports: logs, metrics, traces)",
+            "3 errors in otel.yaml",
+        ])
+    }
+
     func testGraphOfAnInvalidPipelineFails() throws {
         try write("g.yaml", "inputs:\n  src: { type: nope }\n")
         let result = try pipectl(["graph", "g.yaml"], in: dir)

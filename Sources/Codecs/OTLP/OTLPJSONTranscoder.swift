@@ -73,7 +73,7 @@ public enum OTLPJSONTranscoder {
         case .bytes:
             let token = try string(of: field, &s)
             guard let count = s.withContents(token, base64DecodedCount) else {
-                throw s.error(in: field, "invalid base64", at: token.range.lowerBound)
+                throw s.error(in: field, "invalid base64", at: token.range.lowerBound - 1)
             }
             guard writeZero || count > 0 else { return }
             w.key(field.number, wireType: 2)
@@ -83,7 +83,7 @@ public enum OTLPJSONTranscoder {
             let token = try string(of: field, &s)
             guard token.decodedCount > 0 else { return }  // OTLP/JSON: an empty id is no id
             guard s.withContents(token, { $0.count == 2 * count && $0.allSatisfy { OTLPJSONScanner.hexDigit($0) != nil } }) else {
-                throw s.error(in: field, "expected \(2 * count) hex digits", at: token.range.lowerBound)
+                throw s.error(in: field, "expected \(2 * count) hex digits", at: token.range.lowerBound - 1)
             }
             w.key(field.number, wireType: 2)
             w.varint(UInt64(count))

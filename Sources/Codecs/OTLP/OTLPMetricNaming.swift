@@ -31,26 +31,34 @@ package enum OTLPMetricNaming {
         let start = out.count
         appendSanitized(name, allowColon: true, to: &out, start: start)
         if shape == .counter { removeTotal(from: &out, start: start) }
-        withUnsafeTemporaryAllocation(byteCount: max(unit.count, 1), alignment: 1) { scratch in
+        // Room for the unit without annotations, then its words: `<main>_per_<per>`.
+        withUnsafeTemporaryAllocation(byteCount: 2 * unit.count + 32, alignment: 1) { scratch in
             let cleaned = removingAnnotations(unit, into: scratch)
             let slash = cleaned.firstIndex(of: UInt8(ascii: "/"))
             let main = UnsafeRawBufferPointer(rebasing: cleaned[..<(slash ?? cleaned.count)])
+            var words = RawWriter(UnsafeMutableRawBufferPointer(rebasing: scratch[unit.count...]))
             if shape == .gauge, equals(cleaned, "1") {
-                appendSuffix("ratio", to: &out, start: start)
+                words.write("ratio")
             } else if let word = word(for: main, in: mainUnits) {
-                appendSuffix(word, to: &out, start: start)
+                words.write(word)
             } else if !equals(main, "1") {
-                appendSuffix(main, to: &out, start: start)
+                words.write(main)
             }
-            guard let slash else { return }
-            let per = UnsafeRawBufferPointer(rebasing: cleaned[(slash + 1)...])
-            guard per.count > 0 else { return }
-            let perWord = word(for: per, in: perUnits).map { UnsafeRawBufferPointer(start: $0.utf8Start, count: $0.utf8CodeUnitCount) } ?? per
-            withUnsafeTemporaryAllocation(byteCount: perWord.count + 4, alignment: 1) { joined in
-                joined.copyMemory(from: UnsafeRawBufferPointer(start: ("per_" as StaticString).utf8Start, count: 4))
-                UnsafeMutableRawBufferPointer(rebasing: joined[4...]).copyMemory(from: perWord)
-                appendSuffix(UnsafeRawBufferPointer(joined), to: &out, start: start)
+            let mainLength = words.count
+            if let slash, slash + 1 < cleaned.count {
+                let per = UnsafeRawBufferPointer(rebasing: cleaned[(slash + 1)...])
+                words.write(mainLength > 0 ? "_per_" : "per_")
+                if let word = word(for: per, in: perUnits) { words.write(word) } else { words.write(per) }
             }
+            let suffix = UnsafeRawBufferPointer(start: words.base, count: words.count)
+            // A name that already ends with the whole unit (`io_bytes_per_second`) keeps it as is.
+            if mainLength > 0, suffix.count > mainLength {
+                let before = out.count
+                guard appendSuffix(suffix, to: &out, start: start) else { return }
+                out.removeLast(out.count - before)
+            }
+            appendSuffix(UnsafeRawBufferPointer(rebasing: suffix[..<mainLength]), to: &out, start: start)
+            appendSuffix(UnsafeRawBufferPointer(rebasing: suffix[mainLength...]), to: &out, start: start)
         }
         if shape == .counter { appendSuffix("total", to: &out, start: start) }
     }
@@ -114,9 +122,10 @@ package enum OTLPMetricNaming {
         appendSuffix(UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount), to: &out, start: start)
     }
 
-    /// Appends `_<word>` (sanitised, trimmed of `_`) unless the name from `start` already ends
-    /// with those words.
-    private static func appendSuffix(_ word: UnsafeRawBufferPointer, to out: inout [UInt8], start: Int) {
+    /// Appends `_<word>` (sanitised, trimmed of `_`) unless it is empty or the name from
+    /// `start` already ends with those words; returns whether it did.
+    @discardableResult
+    private static func appendSuffix(_ word: UnsafeRawBufferPointer, to out: inout [UInt8], start: Int) -> Bool {
         let before = out.count
         if out.last != UInt8(ascii: "_") { out.append(UInt8(ascii: "_")) }
         let wordStart = out.count
@@ -129,7 +138,11 @@ package enum OTLPMetricNaming {
         let repeated = wordLength > 0 && nameLength >= wordLength + 1
             && (nameLength == wordLength + 1 || out[wordStart - wordLength - 2] == UInt8(ascii: "_"))
             && out[(wordStart - wordLength - 1)..<(wordStart - 1)].elementsEqual(out[wordStart...])
-        if wordLength == 0 || repeated { out.removeLast(out.count - before) }
+        guard wordLength > 0, !repeated else {
+            out.removeLast(out.count - before)
+            return false
+        }
+        return true
     }
 
     /// Appends `bytes` with every byte outside the name alphabet replaced by `_`, runs of `_`

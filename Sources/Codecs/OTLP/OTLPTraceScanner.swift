@@ -94,7 +94,6 @@ public enum OTLPTraceScanner {
                 at.scope = scopes
                 spans += try scanScope(buffer, bytes(f, "ResourceSpans.scope_spans", at), &at)
                 at.scope = nil
-                at.span = nil
                 scopes += 1
             case 3: _ = try bytes(f, "ResourceSpans.schema_url", at)
             default: break

@@ -34,7 +34,8 @@ struct OTLPLabelSet: Sendable {
     private var scratch = ByteBuffer()
     /// The stored labels, sorted by name.
     private(set) var labels: [LabelRecord] = []
-    private var addedHash: UInt64 = 0
+    /// What the added labels among `labels` add to a series hash.
+    private var addedLabelsHash: UInt64 = 0
 
     /// True when no label was added since `removeAll`.
     var isEmpty: Bool { entries.isEmpty }
@@ -80,7 +81,7 @@ struct OTLPLabelSet: Sendable {
         output.removeAll(keepingCapacity: true)
         written.removeAll(keepingCapacity: true)
         labels.removeAll(keepingCapacity: true)
-        addedHash = 0
+        addedLabelsHash = 0
         var reservedAt = 0
         text.withUnsafeBytes { text in
             sortEntries(text, request)
@@ -94,7 +95,7 @@ struct OTLPLabelSet: Sendable {
                 guard !name.isEmpty, !ByteOrder.equal(name, reservedName) else { continue }
                 if let added = first.added {
                     labels.append(added)
-                    addedHash &+= first.addedHash
+                    addedLabelsHash &+= first.addedHash
                 } else {
                     let nameStart = output.count
                     output.append(contentsOf: name)
@@ -124,7 +125,7 @@ struct OTLPLabelSet: Sendable {
     /// What the stored labels add to a series hash (`ByteHash.seriesLabel`, summed).
     func seriesHash() -> UInt64 {
         output.withUnsafeBytes { out in
-            written.reduce(addedHash) { hash, w in
+            written.reduce(addedLabelsHash) { hash, w in
                 hash &+ ByteHash.seriesLabel(name: UnsafeRawBufferPointer(rebasing: out[w.name]),
                                              value: UnsafeRawBufferPointer(rebasing: out[w.value]))
             }

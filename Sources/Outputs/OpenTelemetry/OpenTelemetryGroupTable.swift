@@ -12,8 +12,6 @@ struct OpenTelemetryGroupTable: Sendable {
     /// The next group with the same hash, per group; `UInt32.max` ends the chain.
     private var next: [UInt32] = []
 
-    var count: Int { ends.count }
-
     /// Calls `body` with the bytes of group `n`.
     func withGroup<R>(_ n: UInt32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         let start = n == 0 ? 0 : ends[Int(n) - 1]

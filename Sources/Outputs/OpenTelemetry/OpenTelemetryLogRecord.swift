@@ -28,7 +28,7 @@ enum OpenTelemetryLogRecord {
         for i in 0..<batch.count {
             encode(batch, i, record: &rendered.records.writer, resource: &rendered.outer.writer, scope: &rendered.inner.writer)
             rendered.closeEvent()
-            keys.append((rendered.outer.hashes[i], rendered.records.length(i) + 4))
+            keys.append((rendered.outer.hashes[i], rendered.size(i)))
         }
     }
 

@@ -34,7 +34,7 @@ enum OpenTelemetryMetricPoint {
                 let key = encode(view, i, point: &rendered.records.writer, resource: &rendered.outer.writer,
                                  metric: &rendered.inner.writer)
                 rendered.closeEvent()
-                keys.append((key, rendered.records.length(i) + rendered.inner.length(i) + 4))
+                keys.append((key, rendered.size(i)))
             }
         }
     }

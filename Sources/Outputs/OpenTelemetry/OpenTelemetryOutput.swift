@@ -34,7 +34,8 @@ final class OpenTelemetryOutput: OutputStage {
         })
         func driver<Payload>(_ signal: OTLPSignal, _: Payload.Type) -> DeliveryDriver<OpenTelemetryProtocol<Payload>, ContinuousClock> {
             let transport = transports[signal]!
-            let wire = OpenTelemetryProtocol<Payload>(classifier: DeliveryHTTPClassifier(name: name, endpoint: transport.endpoint), log: log)
+            let classifier = DeliveryHTTPClassifier(name: name, endpoint: transport.endpoint)
+            let wire = OpenTelemetryProtocol<Payload>(classifier: classifier, log: log)
             return DeliveryDriver(name: name, wire: wire, transport: transport, policy: delivery.retry,
                                   maxRequestSize: delivery.batch.maxBytes, deadLetter: deadLetter, metrics: context.metrics,
                                   log: log, clock: ContinuousClock())

@@ -49,6 +49,8 @@ final class OpenTelemetryRendered {
     var records = OpenTelemetryColumn()
     var outer = OpenTelemetryColumn()
     var inner = OpenTelemetryColumn()
+    /// The groups charged in this batch (`size(_:)`).
+    private var charged = Set<UInt64>()
 
     /// Ends the current event in every column.
     func closeEvent() {
@@ -57,9 +59,21 @@ final class OpenTelemetryRendered {
         inner.close(hashed: true)
     }
 
+    /// Event `i`'s size in a request, for batching: its record and framing, plus its groups'
+    /// bytes the first time each comes in the batch. A group that goes on in a later request
+    /// is not charged again there, so that request may come out a little over `max_bytes`
+    /// (and the driver splits it).
+    func size(_ i: Int) -> Int {
+        var size = records.length(i) + 4
+        if charged.insert(outer.hashes[i]).inserted { size += outer.length(i) + 8 }
+        if charged.insert(ByteHash.mix(outer.hashes[i] &+ inner.hashes[i])).inserted { size += inner.length(i) + 8 }
+        return size
+    }
+
     func removeAll() {
         records.removeAll()
         outer.removeAll()
         inner.removeAll()
+        charged.removeAll(keepingCapacity: true)
     }
 }

@@ -4,11 +4,11 @@ import Pipeline
 ///
 /// - logs by resource and metrics by series, over `count` shards (`DeliveryShards`): one
 ///   resource's records, one series' points, always go through one lane, in order;
-/// - spans whole, to each lane in turn (`OpenTelemetrySpanShards`).
+/// - spans whole, to each lane in turn (`OpenTelemetrySpanBatcher`).
 ///
 /// Shard k of every signal submits on lane k, so `concurrency` bounds the requests in flight
-/// across signals. Logs and metrics share one rendering and one compressor: the shards fill
-/// and flush one batch at a time, on the inbox task.
+/// across signals. The signals share one compressor, logs and metrics one rendering: the
+/// shards fill and flush one batch at a time, on the inbox task.
 struct OpenTelemetryShards: DeliveryInboxShards {
     typealias LogShards = DeliveryShards<OpenTelemetryShard<OpenTelemetryLogLayout>, ContinuousClock.Instant>
     typealias MetricShards = DeliveryShards<OpenTelemetryShard<OpenTelemetryMetricLayout>, ContinuousClock.Instant>
@@ -22,7 +22,7 @@ struct OpenTelemetryShards: DeliveryInboxShards {
 
     private var logs: LogShards
     private var metrics: MetricShards
-    private var spans: OpenTelemetrySpanShards
+    private var spans: OpenTelemetrySpanBatcher
     private let rendered = OpenTelemetryRendered()
     private var keys: [(key: UInt64, size: Int)] = []
 
@@ -33,7 +33,7 @@ struct OpenTelemetryShards: DeliveryInboxShards {
                          submit: submit.logs)
         metrics = MetricShards(count: count, limits: limits, makeShard: { .init(rendered: rendered, compressor: compressor) },
                                submit: submit.metrics)
-        spans = OpenTelemetrySpanShards(lanes: count, limits: limits, compressor: compressor, submit: submit.spans)
+        spans = OpenTelemetrySpanBatcher(lanes: count, limits: limits, compressor: compressor, submit: submit.spans)
     }
 
     /// When the oldest pending request of any signal is due; nil when nothing is pending.

@@ -1,11 +1,11 @@
 import Pipeline
 
 /// Batches span batches into trace requests, whole: spans need no order and no grouping, so
-/// a full or due request goes to the next lane in turn.
+/// each full or due request goes to the next lane in turn.
 ///
 /// `max_events` and `max_bytes` count the spans and bytes of the batches; a batch is never
 /// cut, so one larger than `max_bytes` goes alone (and the driver splits it by spans).
-struct OpenTelemetrySpanShards {
+struct OpenTelemetrySpanBatcher {
     private var batcher: DeliveryBatcher<ContinuousClock.Instant>
     private var pending: [SpanBatch] = []
     private let lanes: Int
