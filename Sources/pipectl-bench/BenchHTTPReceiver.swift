@@ -16,6 +16,7 @@ final class BenchHTTPReceiver: @unchecked Sendable {
     private let lock = NSLock()
     private var requestCount = 0
     private var bodyBytes = 0
+    private var serveCPU = 0.0
 
     init(paused: Bool = false) throws {
         listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -40,6 +41,10 @@ final class BenchHTTPReceiver: @unchecked Sendable {
     /// Requests answered and their body bytes so far.
     var answered: (requests: Int, bytes: Int) { lock.withLock { (requestCount, bodyBytes) } }
 
+    /// CPU time of the connection threads so far, each counted up to its last answer: the
+    /// receiver's share of the process CPU, which a benchmark can take out of its figure.
+    var serveCPUSeconds: Double { lock.withLock { serveCPU } }
+
     /// Stops accepting (connections already open end when the client closes them).
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
@@ -62,6 +67,7 @@ final class BenchHTTPReceiver: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 256 * 1024)
         var filled = 0
         let answer = Array("HTTP/1.1 204 No Content\r\n\r\n".utf8)
+        var cpuMark = threadCPUSeconds()
         while true {
             // Headers: read until the blank line.
             var headerEnd: Int?
@@ -93,10 +99,13 @@ final class BenchHTTPReceiver: @unchecked Sendable {
                 if n <= 0 { return }
                 left -= n
             }
+            let cpu = threadCPUSeconds()
             lock.withLock {
                 requestCount += 1
                 bodyBytes += length
+                serveCPU += cpu - cpuMark
             }
+            cpuMark = cpu
             let written = answer.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
             if written != answer.count { return }
         }
@@ -110,4 +119,11 @@ final class BenchHTTPReceiver: @unchecked Sendable {
         }
         return nil
     }
+}
+
+/// CPU time (user + system) of the calling thread.
+func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }

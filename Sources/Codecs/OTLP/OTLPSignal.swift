@@ -5,6 +5,10 @@ public enum OTLPSignal: String, Sendable, CaseIterable {
     /// The OTLP/HTTP path (`/v1/logs`, `/v1/metrics`, `/v1/traces`).
     public var path: String { "/v1/\(rawValue)" }
 
+    /// The input's port for the signal's events: its place in `allCases` after the default port
+    /// (`logs` is port 1).
+    public var port: Int { Self.allCases.firstIndex(of: self)! + 1 }
+
     /// The request message: `ExportLogsServiceRequest` and so on.
     public var requestMessage: String {
         switch self {

@@ -36,9 +36,9 @@ final class InputEventLoops: Sendable {
     }
 
     /// Hands each loop its emitter lane, then waits until the task is cancelled (shutdown);
-    /// then sets `stopping` on every loop, closes `listener`, and runs a barrier on each loop,
+    /// then sets `stopping` on every loop, closes `listeners`, and runs a barrier on each loop,
     /// so nothing still emits when the core closes the downstream rings after `run` returns.
-    func run(_ context: InputContext, name: String, listener: () -> (any Channel)?) async throws {
+    func run(_ context: InputContext, name: String, listeners: () -> [any Channel]) async throws {
         precondition(context.emitter.lanes.count == lanes.count,
                      "BUG: \(name) has \(lanes.count) event loops but \(context.emitter.lanes.count) lanes")
         for (index, lane) in lanes.enumerated() {
@@ -49,7 +49,7 @@ final class InputEventLoops: Sendable {
             try? await Task.sleep(for: .seconds(3600))
         }
         for lane in lanes { try await lane.loop.submit { lane.stopping = true }.get() }
-        try? await listener()?.close()
+        for listener in listeners() { try? await listener.close() }
         for lane in lanes { try await lane.loop.submit {}.get() }
     }
 }

@@ -62,6 +62,6 @@ final class HerokuDrainInput: InputStage, @unchecked Sendable {
     func run(_ context: InputContext) async throws {
         // From the stop on, requests get 503 (`InputLane.stopping`).
         let channel = self.channel
-        try await loops.run(context, name: "the drain") { channel.withLockedValue { $0 } }
+        try await loops.run(context, name: "the drain") { channel.withLockedValue { $0.map { [$0] } ?? [] } }
     }
 }

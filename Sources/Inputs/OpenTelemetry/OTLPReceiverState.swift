@@ -22,6 +22,13 @@ final class OTLPReceiverState: Sendable {
         rejectedPoints = metrics.dropCounter("rejected")
     }
 
+    /// Counts and logs the items refused inside an accepted request (its partial success).
+    func countRejected(_ decoded: OTLPRequestDecoder.Decoded, signal: OTLPSignal) {
+        guard decoded.rejected > 0 else { return }
+        rejectedPoints.wrappingIncrement(by: decoded.rejected, ordering: .relaxed)
+        log.warning("refused \(decoded.rejected) item(s) of an OTLP \(signal.path) request: \(decoded.rejection ?? "?")")
+    }
+
     /// Counts a refused request by status (`errors{kind="request_400"}`, …) and logs why.
     func refused(_ status: Int, _ signal: OTLPSignal?, _ why: String) {
         metrics.errorCounter("request_\(status)").wrappingIncrement(ordering: .relaxed)

@@ -22,10 +22,8 @@ final class OTLPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
     private var accepted: (signal: OTLPSignal, format: OTLPBodyFormat)?
     /// Set when the request was refused at its head; the body is skipped.
     private var refusal: OTLPRefusal?
-    /// Requests answered or given up on so far; a late acknowledgement of an earlier one is ignored.
-    var requestNumber = 0
-    /// The request waiting for its acknowledgement (`acknowledgements: true`) and its answer.
-    var awaiting: (number: Int, head: HTTPRequestHead, answer: ByteBuffer, format: OTLPBodyFormat, timeout: Scheduled<Void>)?
+    /// Hands decoded requests downstream (made with the first request, on the loop).
+    private var requests: OTLPRequestQueue?
 
     init(state: OTLPReceiverState, lane: InputLane) {
         self.state = state
@@ -109,53 +107,26 @@ final class OTLPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
         switch decoder.decode(body, signal: signal, format: format, now: now) {
         case .failure(let why):
             refuse(context, head, why, format: format)
-        case .success(var decoded):
-            if decoded.rejected > 0 {
-                state.rejectedPoints.wrappingIncrement(by: decoded.rejected, ordering: .relaxed)
-                state.log.warning("refused \(decoded.rejected) data point(s) of an OTLP \(signal.path) request: \(decoded.rejection ?? "?")")
-            }
+        case .success(let decoded):
+            state.countRejected(decoded, signal: signal)
             let answer = OTLPResponse.success(signal, rejected: decoded.rejected, message: decoded.rejection, json: format.json)
-            if state.config.acknowledgements, decoded.batch.count > 0 {
-                var acks = Acknowledgements()
-                acks.add(acknowledgementToken(context))
-                decoded.batch.attach(acks)
+            queue(context).submit(decoded.batch, port: signal.port, arrivedAt: now) { [self] refusal in
+                if let refusal { return refuse(context, head, refusal, format: format) }
+                respond(context, head, .ok, body: answer, format: format)
             }
-            let port = OTLPSignal.allCases.firstIndex(of: signal)! + 1
-            enqueue(context, head, decoded.batch, port: port, answer: answer, format: format,
-                    deadline: now + state.config.backpressureWait.nanoseconds)
         }
     }
 
-    /// Queues the batch on this loop's lane (default port and the signal's port), retrying
-    /// on the loop while downstream is full, until `deadline`.
-    private func enqueue(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ batch: consuming EventBatch, port: Int,
-                         answer: ByteBuffer, format: OTLPBodyFormat, deadline: Int64) {
-        guard !lane.stopping, let emitter = lane.emitter else {
-            return refuse(context, head, OTLPRefusal(.serviceUnavailable, "pipeline is not running (starting or shutting down)"), format: format)
-        }
-        let count = batch.count
-        var slot: EventBatch? = batch
-        if emitter.tryEmit(&slot, alsoOn: port) {
-            state.metrics.receivedEvents.wrappingIncrement(by: count, ordering: .relaxed)
-            if state.config.acknowledgements, count > 0 {
-                return awaitAcknowledgement(context, head, answer: answer, format: format, deadline: deadline)
-            }
-            return respond(context, head, .ok, body: answer, format: format)
-        }
-        guard WallClock.nanoseconds() < deadline, let pending = slot.take() else {
-            // Never emitted: its token (if any) has no other holder and simply goes away.
-            let why = "downstream is full (backpressure) for \(state.config.backpressureWait.formatted)"
-            return refuse(context, head, OTLPRefusal(.serviceUnavailable, why), format: format)
-        }
-        let bound = NIOLoopBound((self, context, pending), eventLoop: context.eventLoop)
-        context.eventLoop.scheduleTask(in: .milliseconds(10)) {
-            let (handler, context, pending) = bound.value
-            handler.enqueue(context, head, pending, port: port, answer: answer, format: format, deadline: deadline)
-        }
+    /// The connection's queue, made on its loop with the first request.
+    private func queue(_ context: ChannelHandlerContext) -> OTLPRequestQueue {
+        if let requests { return requests }
+        let made = OTLPRequestQueue(state: state, lane: lane, loop: context.eventLoop)
+        requests = made
+        return made
     }
 
     /// Counts and logs a refusal, and answers it with a `google.rpc.Status` body.
-    func refuse(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ why: OTLPRefusal, format: OTLPBodyFormat?) {
+    private func refuse(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ why: OTLPRefusal, format: OTLPBodyFormat?) {
         let signal = OTLPSignal.allCases.first { $0.path == head.uri.prefix { $0 != "?" } }
         state.refused(Int(why.status.code), signal, why.message)
         let json = format?.json ?? false
@@ -164,7 +135,7 @@ final class OTLPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
                 format: format ?? OTLPBodyFormat(json: false, gzip: false), close: closing)
     }
 
-    func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ status: HTTPResponseStatus, body: ByteBuffer,
+    private func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ status: HTTPResponseStatus, body: ByteBuffer,
                  format: OTLPBodyFormat, close: Bool = false) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Length", value: String(body.readableBytes))

@@ -14,7 +14,7 @@ extension OpenTelemetryInputConfig: PipelineTestInputDecoding {
         let state = OTLPReceiverState(config: self, metrics: ComponentMetrics(id: "test"), log: RateLimitedLogger(logger: quiet))
         let json = OTLPBodyFormat(json: true, gzip: false)
         switch OTLPRequestDecoder(state: state).decode(ByteBuffer(string: body), signal: signal, format: json, now: WallClock.nanoseconds()) {
-        case .success(let decoded): return (decoded.batch, OTLPSignal.allCases.firstIndex(of: signal)! + 1)
+        case .success(let decoded): return (decoded.batch, signal.port)
         case .failure(let refusal): throw PipectlError(refusal.message)
         }
     }

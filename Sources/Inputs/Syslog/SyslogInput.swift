@@ -71,6 +71,6 @@ final class SyslogInput: InputStage, @unchecked Sendable {
 
     func run(_ context: InputContext) async throws {
         let channel = self.channel
-        try await loops.run(context, name: "syslog") { channel.withLockedValue { $0 } }
+        try await loops.run(context, name: "syslog") { channel.withLockedValue { $0.map { [$0] } ?? [] } }
     }
 }
