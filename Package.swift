@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
     ],
@@ -57,6 +58,7 @@ let package = Package(
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict),
         .target(
@@ -86,7 +88,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "pipectl-bench",
-            dependencies: ["Pipeline", "Inputs", "Transforms", "Outputs", "PipelineTesting", "CAllocCounter",
+            dependencies: ["Pipeline", "Codecs", "Inputs", "Transforms", "Outputs", "PipelineTesting", "CAllocCounter",
                            .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "PipelineTesting"], swiftSettings: strict),

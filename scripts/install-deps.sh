@@ -30,15 +30,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-# moto's server and boto3, and the OpenTelemetry Python SDK with its OTLP/HTTP exporter (the
-# OTLP end-to-end tests send with it; its opentelemetry-proto backs the strict OTLP test
-# receiver), for the python3 on PATH; Debian's own python3 marks its packages
+# moto's server and boto3, and the OpenTelemetry Python SDK with its OTLP/HTTP and OTLP/gRPC
+# exporters (the OTLP tests send with them and with grpcio; opentelemetry-proto backs the strict
+# OTLP test receiver), for the python3 on PATH; Debian's own python3 marks its packages
 # as externally managed, so pip is told to install beside them.
 if ! python3 -c "import moto.server, boto3" 2> /dev/null; then
   pip=(python3 -m pip install -q "moto[server]>=5,<6" boto3)
   "${pip[@]}" 2> /dev/null || $SUDO "${pip[@]}" --break-system-packages
 fi
-if ! python3 -c "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, opentelemetry.proto" 2> /dev/null; then
-  pip=(python3 -m pip install -q "opentelemetry-sdk>=1.45,<2" "opentelemetry-exporter-otlp-proto-http>=1.45,<2")
+if ! python3 -c "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, opentelemetry.exporter.otlp.proto.grpc, grpc" 2> /dev/null; then
+  pip=(python3 -m pip install -q "opentelemetry-sdk>=1.45,<2" "opentelemetry-exporter-otlp-proto-http>=1.45,<2"
+       "opentelemetry-exporter-otlp-proto-grpc>=1.45,<2")
   "${pip[@]}" 2> /dev/null || $SUDO "${pip[@]}" --break-system-packages
 fi

@@ -7,6 +7,10 @@ import TLSOptions
 /// protobuf (`application/x-protobuf`) or JSON (`application/json`), plain or gzip.
 ///
 /// - listen (address, required): e.g. `0.0.0.0:4318`, OTLP/HTTP's port.
+/// - grpc_listen (address, default none): OTLP/gRPC too, e.g. `0.0.0.0:4317` (HTTP/2; with
+///   `tls`, TLS with ALPN `h2`). Same options, decoding and answers as OTLP/HTTP, as gRPC
+///   statuses: INVALID_ARGUMENT, UNAUTHENTICATED, RESOURCE_EXHAUSTED (too large),
+///   UNAVAILABLE (backpressure, shutdown: clients retry).
 /// - tls (`{cert, key, ca, verify_client}`, optional): PEM files, TLS 1.2 or newer.
 /// - tokens (list, default none = no auth): accepted `Authorization: Bearer <token>` values;
 ///   other requests get 401.
@@ -33,6 +37,14 @@ public struct OpenTelemetryInputConfig: ComponentConfig {
 
     var host = "0.0.0.0"
     var port = 0
+    /// `grpc_listen`, when set.
+    var grpc: GRPCAddress?
+
+    /// Where OTLP/gRPC listens.
+    struct GRPCAddress {
+        var host: String
+        var port: Int
+    }
     var tls: ServerTLSOptions?
     var tokens: Set<String> = []
     var maxBodyBytes = 20 * 1024 * 1024
@@ -43,6 +55,12 @@ public struct OpenTelemetryInputConfig: ComponentConfig {
 
     public init(reader: ConfigReader) {
         if let address = reader.address("listen", required: true) { (host, port) = address }
+        if let (grpcHost, grpcPort) = reader.address("grpc_listen") {
+            if grpcHost == host, grpcPort == port, port != 0 {
+                reader.error("grpc_listen", "must differ from listen (\(grpcHost):\(grpcPort))")
+            }
+            grpc = GRPCAddress(host: grpcHost, port: grpcPort)
+        }
         tls = reader.child("tls").flatMap(ServerTLSOptions.init(reader:))
         tokens = Set(reader.stringList("tokens") ?? [])
         maxBodyBytes = reader.size("max_body_bytes", default: maxBodyBytes)
