@@ -68,7 +68,7 @@ final class ConfigLoaderTests: XCTestCase {
             type: sequense
         outputs:
           out: {type: capture, inputs: [gen]}
-        """).first, "p.yaml:4:11: inputs.other.type: unknown input type 'sequense'; did you mean 'sequence'? (known: metric_source, sequence, static)")
+        """).first, "p.yaml:4:11: inputs.other.type: unknown input type 'sequense'; did you mean 'sequence'? (known: metric_source, sequence, span_source, static)")
     }
 
     func testTypeDeclaredInTheWrongSection() {

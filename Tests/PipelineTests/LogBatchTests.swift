@@ -145,7 +145,9 @@ final class LogBatchTests: XCTestCase {
         let metrics = TestBatches.metrics(count: 2)
         XCTAssertEqual(metrics.count, 2)
         XCTAssertEqual(metrics.kind, .metric)
-        XCTAssertEqual(EventKinds.any.description, "logs and metrics")
+        XCTAssertEqual(EventKinds.logsAndMetrics.description, "logs and metrics")
+        XCTAssertEqual(EventKinds.any.description, "logs, metrics and spans")
+        XCTAssertEqual(EventKinds([.metric, .span]).description, "metrics and spans")
         XCTAssertEqual(EventKinds(.metric).description, "metrics")
         XCTAssertEqual(EventKinds().description, "nothing")
     }

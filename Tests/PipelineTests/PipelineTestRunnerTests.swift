@@ -92,11 +92,11 @@ final class PipelineTestRunnerTests: XCTestCase {
             expect: [{ component: out, count: 1 }]
         """, file: "t.yaml")
         XCTAssertEqual(outcome.errors.map(\.description), [
-            "t.yaml:7:12: tests[0].input: a test input needs 'message', 'syslog' or 'metric'",
+            "t.yaml:7:12: tests[0].input: a test input needs 'message', 'syslog', 'metric' or 'otlp'",
             "t.yaml:7:25: tests[0].input.component: unknown component 'nope'",
             "t.yaml:7:39: tests[0].input.syslog: not an RFC 5424 or RFC 3164 line: missing <PRI> at byte 0",
             "t.yaml:9:35: tests[0].expect[0].metric: missing required option 'name'",
-            "t.yaml:10:9: tests[0].expect[1]: an expectation needs one of metric:, log: or count:",
+            "t.yaml:10:9: tests[0].expect[1]: an expectation needs one of metric:, log:, span: or count:",
             "t.yaml:12:51: tests[1].input.metric: an input is a log event ('message', 'syslog', 'fields') or a 'metric', not both",
         ])
     }

@@ -1,9 +1,6 @@
-import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOHTTP1
-import NIOPosix
 import NIOSSL
 import Pipeline
 
@@ -33,30 +30,13 @@ final class HerokuDrainInput: InputStage, @unchecked Sendable {
     var boundPort: Int? { channel.withLockedValue { $0?.localAddress?.port } }
 
     func prepare() async throws {
-        let state = self.state, loops = self.loops, tls = self.tls
-        let idle = TimeAmount.nanoseconds(config.idleTimeout.nanoseconds)
-        let bootstrap = ServerBootstrap(group: loops.group)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                do {
-                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle))
-                    let lane = loops.lane(for: channel.eventLoop)
-                    try channel.pipeline.syncOperations.addHandler(DrainRequestHandler(state: state, lane: lane))
-                    return channel.eventLoop.makeSucceededVoidFuture()
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
-                }
-            }
-        do {
-            let bound = try await bootstrap.bind(host: config.host, port: config.port).get()
-            channel.withLockedValue { $0 = bound }
-            logger.info("drain listening on \(config.host):\(bound.localAddress?.port ?? config.port)\(tls == nil ? "" : " (TLS)") path \(config.path)")
-        } catch let error as IOError {
-            throw PipectlError("listen: cannot listen on \(config.host):\(config.port): \(String(cString: strerror(error.errnoCode)))")
+        let state = self.state
+        let bootstrap = HTTPInputServer.bootstrap(loops: loops, tls: tls, idleTimeout: config.idleTimeout) { lane in
+            DrainRequestHandler(state: state, lane: lane)
         }
+        let bound = try await HTTPInputServer.bind(bootstrap, host: config.host, port: config.port)
+        channel.withLockedValue { $0 = bound }
+        logger.info("drain listening on \(config.host):\(bound.localAddress?.port ?? config.port)\(tls == nil ? "" : " (TLS)") path \(config.path)")
     }
 
     func run(_ context: InputContext) async throws {

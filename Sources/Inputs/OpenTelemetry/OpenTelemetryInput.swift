@@ -1,9 +1,6 @@
-import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOHTTP1
-import NIOPosix
 import NIOSSL
 import Pipeline
 
@@ -36,44 +33,22 @@ final class OpenTelemetryInput: InputStage, @unchecked Sendable {
     var boundPorts: [Int] { channels.withLockedValue { $0.compactMap(\.localAddress?.port) } }
 
     func prepare() async throws {
-        let state = self.state, loops = self.loops, tls = self.tls
-        let idle = TimeAmount.nanoseconds(config.idleTimeout.nanoseconds)
-        let bootstrap = ServerBootstrap(group: loops.group)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                do {
-                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle))
-                    let lane = loops.lane(for: channel.eventLoop)
-                    try channel.pipeline.syncOperations.addHandler(OTLPRequestHandler(state: state, lane: lane))
-                    return channel.eventLoop.makeSucceededVoidFuture()
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
-                }
-            }
-        let http = try await Self.bind(bootstrap, config.host, config.port, option: "listen")
+        let state = self.state
+        let bootstrap = HTTPInputServer.bootstrap(loops: loops, tls: tls, idleTimeout: config.idleTimeout) { lane in
+            OTLPRequestHandler(state: state, lane: lane)
+        }
+        let http = try await HTTPInputServer.bind(bootstrap, host: config.host, port: config.port)
         channels.withLockedValue { $0.append(http) }
         logger.info("OTLP/HTTP listening on \(config.host):\(http.localAddress?.port ?? config.port)\(tls == nil ? "" : " (TLS)")")
-        if let grpc = config.grpc {
-            do {
-                let bound = try await Self.bind(OTLPGRPCServer.bootstrap(loops: loops, state: state, tls: grpcTLS), grpc.host, grpc.port,
-                                                option: "grpc_listen")
-                channels.withLockedValue { $0.append(bound) }
-                logger.info("OTLP/gRPC listening on \(grpc.host):\(bound.localAddress?.port ?? grpc.port)\(tls == nil ? "" : " (TLS)")")
-            } catch {
-                try? await http.close()
-                throw error
-            }
-        }
-    }
-
-    private static func bind(_ bootstrap: ServerBootstrap, _ host: String, _ port: Int, option: String) async throws -> any Channel {
+        guard let grpc = config.grpc else { return }
         do {
-            return try await bootstrap.bind(host: host, port: port).get()
-        } catch let error as IOError {
-            throw PipectlError("\(option): cannot listen on \(host):\(port): \(String(cString: strerror(error.errnoCode)))")
+            let bound = try await HTTPInputServer.bind(OTLPGRPCServer.bootstrap(loops: loops, state: state, tls: grpcTLS),
+                                                       host: grpc.host, port: grpc.port, option: "grpc_listen")
+            channels.withLockedValue { $0.append(bound) }
+            logger.info("OTLP/gRPC listening on \(grpc.host):\(bound.localAddress?.port ?? grpc.port)\(tls == nil ? "" : " (TLS)")")
+        } catch {
+            try? await http.close()
+            throw error
         }
     }
 
