@@ -11,7 +11,9 @@ final class OpenTelemetryGRPCTests: XCTestCase {
         .appendingPathComponent("Support/otlp_grpc_client.py").path
     static let traceExport = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
-    private func start(_ options: String = "") async throws -> (RunningPipeline, Int) {
+    /// Starts the input with `options`; waits until it takes requests unless `tls` (its HTTP
+    /// listener is then HTTPS, which the plain probe cannot speak).
+    private func start(_ options: String = "", tls: Bool = false) async throws -> (RunningPipeline, Int) {
         guard (try? python(["-c", "import grpc, opentelemetry.exporter.otlp.proto.grpc"])) != nil else {
             throw XCTSkip("grpcio and the OpenTelemetry gRPC exporter are not installed (scripts/install-deps.sh installs them)")
         }
@@ -24,6 +26,7 @@ final class OpenTelemetryGRPCTests: XCTestCase {
           out: { type: capture, inputs: [otel.traces] }
         """, types: [OpenTelemetryInputConfig.componentType])
         addTeardownBlock { try? await pipeline.stop() }
+        if tls { return (pipeline, grpc) }
         try await eventually("the receiver accepts") {
             (try? HTTPTestClient.request(port: http, "/v1/traces", method: "POST",
                                          headers: [("Content-Type", "application/x-protobuf"), ("Authorization", "Bearer t0ken")]))?.status == 200
@@ -55,6 +58,18 @@ final class OpenTelemetryGRPCTests: XCTestCase {
         XCTAssertEqual(pipeline.metrics("otel").errorCounts.first { $0.0 == "request_401" }?.1, 1)
         XCTAssertEqual(open.metrics("otel").errorCounts.first { $0.0 == "request_400" }?.1, 1)
         XCTAssertEqual(open.metrics("otel").errorCounts.first { $0.0 == "request_404" }?.1, 1)
+    }
+
+    func testTLSOffersH2ByALPNToTheSDKsExporter() async throws {
+        let certs = try TLSTestCertificates(self)
+        let (pipeline, port) = try await start(", tls: { cert: \"\(certs.serverCert)\", key: \"\(certs.serverKey)\" }", tls: true)
+        var answer: [String: Any] = [:]
+        // The listener is bound before `start` returns; the lanes take calls once the input runs.
+        try await eventually("a call over TLS is taken") {
+            answer = try python([Self.client, "sdk", String(port), "3", certs.ca])
+            return answer["result"] as? String == "SUCCESS"
+        }
+        try await eventually("3 spans") { pipeline.capture().eventCount >= 3 }
     }
 
     /// Runs python3 with `arguments` (at most 60 s); its stdout as a JSON object.
