@@ -32,7 +32,7 @@ final class OpenTelemetryOutputConfigTests: XCTestCase {
             headers: { Content-Encoding: zstd, X-Api-Key: k }
             batch: { max_bytes: 32MiB }
             url: "http://collector:4318"
-            buffer: { type: disk }
+            buffer: { type: disk, fsync: sometimes }
             """)
         XCTAssertEqual(outcome.errors.map(\.description), [
             "test.yaml:7:15: outputs.out.endpoint: expected an http:// or https:// URL, got 'grpc://collector:4317'",
@@ -41,8 +41,18 @@ final class OpenTelemetryOutputConfigTests: XCTestCase {
             "test.yaml:10:14: outputs.out.headers: 'Content-Encoding' is set by the output itself and cannot be overridden",
             "test.yaml:11:25: outputs.out.batch.max_bytes: must be at most 20MiB (the OpenTelemetry Collector refuses OTLP/HTTP bodies over 20MiB by default)",
             "test.yaml:12:5: outputs.out.url: unknown option 'url' (allowed: auth, batch, buffer, compression, concurrency, dead_letter, endpoint, headers, inputs, logs_url, metrics_url, request_timeout, retry, tls, traces_url, type)",
-            "test.yaml:13:21: outputs.out.buffer.type: opentelemetry has no disk buffer; use type: memory",
+            "test.yaml:13:34: outputs.out.buffer.fsync: expected one of always, interval, got 'sometimes'",
         ])
+    }
+
+    /// `buffer: {type: disk}` keeps the requests of every signal on disk (`OpenTelemetryRecord`).
+    func testDiskBufferIsAccepted() {
+        let outcome = load("endpoint: \"http://c:4318\"\nbuffer: { type: disk, max_size: 64MiB, fsync: always, when_full: drop_newest }")
+        XCTAssertEqual(outcome.errors.map(\.description), [])
+        let buffer = outcome.config?.component("out")?.buffer
+        XCTAssertEqual(buffer?.kind, .disk)
+        XCTAssertEqual(buffer?.diskMaxBytes, 64 * 1024 * 1024)
+        XCTAssertEqual(buffer?.fsync, .always)
     }
 
     func testNeedsAnEndpointOrEverySignalsURL() {

@@ -136,4 +136,46 @@ enum OpenTelemetryOutputTesting {
         }
         return .logs(batch)
     }
+
+    /// `count` gauge samples `otel_disk{job="test",series="<i>"} = i` at `epoch`, in one batch.
+    static func metricBatch(_ range: Range<Int>) -> EventBatch {
+        var batch = MetricBatch(capacity: range.count)
+        for i in range {
+            batch.append(name: "otel_disk", labels: [("job", "test"), ("series", String(i))], value: Double(i),
+                         timestamp: epoch / 1_000_000, kind: .gauge)
+        }
+        return .metrics(batch)
+    }
+
+    /// The `message` of every log record the receiver accepted (answered 200), in the order received.
+    static func logMessages(_ receiver: OTLPTestReceiver) throws -> [String] {
+        try receiver.requests("/v1/logs", status: 200).flatMap { request in
+            (request.request?["resourceLogs"] as? [[String: Any]] ?? []).flatMap { resource in
+                (resource["scopeLogs"] as? [[String: Any]] ?? []).flatMap { $0["logRecords"] as? [[String: Any]] ?? [] }
+            }.map { ($0["body"] as? [String: Any])?["stringValue"] as? String ?? "" }
+        }
+    }
+
+    /// Every data point the receiver accepted, as `name{key=value,…}=value` (attributes in
+    /// wire order), in the order received.
+    static func dataPoints(_ receiver: OTLPTestReceiver) throws -> [String] {
+        try receiver.requests("/v1/metrics", status: 200).flatMap { request in
+            (request.request?["resourceMetrics"] as? [[String: Any]] ?? []).flatMap { resource in
+                (resource["scopeMetrics"] as? [[String: Any]] ?? []).flatMap { $0["metrics"] as? [[String: Any]] ?? [] }
+            }.flatMap { metric in
+                let data = (metric["gauge"] ?? metric["sum"]) as? [String: Any]
+                return (data?["dataPoints"] as? [[String: Any]] ?? []).map { point in
+                    let labels = (point["attributes"] as? [[String: Any]] ?? []).map {
+                        "\($0["key"] as? String ?? "")=\(($0["value"] as? [String: Any])?["stringValue"] as? String ?? "")"
+                    }
+                    return "\(metric["name"] as? String ?? ""){\(labels.joined(separator: ","))}=\(point["asDouble"] as? Double ?? .nan)"
+                }
+            }
+        }
+    }
+
+    /// Every span the receiver accepted (as `spans(_:)`), in the order received.
+    static func receivedSpans(_ receiver: OTLPTestReceiver) throws -> [String] {
+        try receiver.requests("/v1/traces", status: 200).flatMap { try spans($0.body ?? []) }
+    }
 }

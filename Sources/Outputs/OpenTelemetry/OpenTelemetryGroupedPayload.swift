@@ -1,10 +1,12 @@
+import Codecs
 import NIOCore
+import Pipeline
 
 /// A log or metric request: its entries in request order, what they point into, and the
 /// encoded, compressed body. `subset` encodes the picked entries afresh (splits);
 /// `writeEvents` writes their events for the dead-letter file.
-struct OpenTelemetryGroupedPayload<Layout: OpenTelemetryLayout>: OpenTelemetryPayload {
-    static var itemName: String { Layout.itemName }
+struct OpenTelemetryGroupedPayload<Layout: OpenTelemetryLayout>: OpenTelemetryBatchedPayload {
+    var signal: OTLPSignal { Layout.signal }
 
     let rows: OpenTelemetryRows<Layout.Batch>
     /// Item i of the payload is `entries[startIndex + i]`.
@@ -26,6 +28,10 @@ struct OpenTelemetryGroupedPayload<Layout: OpenTelemetryLayout>: OpenTelemetryPa
     func subset(_ items: [Int]) -> Self {
         let picked = items.map { entries[entries.startIndex + $0] }
         return Self(rows: rows, entries: picked[...], compressor: OpenTelemetryCompressor(compression))
+    }
+
+    func releaseBatches(_ status: AckStatus) {
+        for batch in rows.batches { Layout.acknowledgements(of: batch).release(status) }
     }
 
     /// The events as NDJSON lines, in the order they arrived.

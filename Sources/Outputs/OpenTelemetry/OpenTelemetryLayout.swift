@@ -1,13 +1,16 @@
 import Codecs
 import NIOCore
+import Pipeline
 
 /// What makes a log or metric request of the opentelemetry output: how a batch's events are
 /// rendered (`OpenTelemetryRendered`), how grouped entries become an `Export*ServiceRequest`,
 /// and how an event reads in the dead-letter file.
 protocol OpenTelemetryLayout: Sendable {
     associatedtype Batch: Sendable
-    /// What the signal's items are called in messages.
-    static var itemName: String { get }
+    /// The signal of the requests.
+    static var signal: OTLPSignal { get }
+    /// The acknowledgements `batch` carries.
+    static func acknowledgements(of batch: Batch) -> Acknowledgements
     /// Renders every event of `batch`; appends each one's shard key and its size in the
     /// request to `keys`.
     static func render(_ batch: Batch, into rendered: OpenTelemetryRendered, keys: inout [(key: UInt64, size: Int)])

@@ -12,7 +12,9 @@ import Pipeline
 ///                           └─ 0a ResourceLogs …
 /// ```
 enum OpenTelemetryLogLayout: OpenTelemetryLayout {
-    static var itemName: String { "log records" }
+    static var signal: OTLPSignal { .logs }
+
+    static func acknowledgements(of batch: LogBatch) -> Acknowledgements { batch.acknowledgements }
 
     static func render(_ batch: LogBatch, into rendered: OpenTelemetryRendered, keys: inout [(key: UInt64, size: Int)]) {
         OpenTelemetryLogRecord.render(batch, into: rendered, keys: &keys)

@@ -14,7 +14,9 @@ import Pipeline
 ///                                                                                        10 02 cumulative, 18 01 monotonic}
 /// ```
 enum OpenTelemetryMetricLayout: OpenTelemetryLayout {
-    static var itemName: String { "data points" }
+    static var signal: OTLPSignal { .metrics }
+
+    static func acknowledgements(of batch: MetricBatch) -> Acknowledgements { batch.acknowledgements }
 
     static func render(_ batch: MetricBatch, into rendered: OpenTelemetryRendered, keys: inout [(key: UInt64, size: Int)]) {
         OpenTelemetryMetricPoint.render(batch, into: rendered, keys: &keys)

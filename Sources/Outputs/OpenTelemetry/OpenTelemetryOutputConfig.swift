@@ -27,7 +27,11 @@ import Pipeline
 ///   spread over the lanes by resource and data points by series, so each one's order holds.
 /// - request_timeout (duration, default 30s), retry.initial_backoff, retry.max_backoff,
 ///   retry.max_duration, dead_letter.max_size: as every HTTP output.
-/// - buffer: memory only; `type: disk` is refused (`supportsDiskBuffer` is false).
+/// - buffer (mapping): the inbox, handled by the pipeline core; with `type: disk` also
+///   `max_size` (size, default 256MiB), `fsync` (`always|interval`, default interval = 1s) and
+///   `when_full` (`block|drop_newest`): the encoded, compressed requests of every signal are
+///   kept in `data_dir/buffers/<id>/` until delivered, and replayed after a restart
+///   (`OpenTelemetryOutput+DiskBuffer`, record format in `OpenTelemetryRecord`).
 ///
 /// Each signal has its own requests; the mapping of events to OTLP is in
 /// `OpenTelemetryLogRecord` (logs: the inverse of the OTLP input's), `OpenTelemetryMetricPoint`
@@ -38,7 +42,8 @@ import Pipeline
 /// never retried — a 500 included — and goes to `data_dir/dead_letter/<id>.ndjson`, counted
 /// as `dropped{reason="rejected"}`, as are the items a `partial_success` rejects.
 public struct OpenTelemetryOutputConfig: ComponentConfig {
-    public static let componentType = ComponentType(name: "opentelemetry", role: .output, accepts: .any, produces: .none) {
+    public static let componentType = ComponentType(name: "opentelemetry", role: .output, accepts: .any, produces: .none,
+                                                    supportsDiskBuffer: true) {
         OpenTelemetryOutputConfig(reader: $0)
     }
 
@@ -93,9 +98,11 @@ public struct OpenTelemetryOutputConfig: ComponentConfig {
     }
 
     public func makeStage(_ context: StageContext) throws -> Stage {
-        .output(OpenTelemetryOutput(id: context.id, config: self, tls: try http.tls?.makeConfiguration(),
-                                    deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id,
-                                                                   maxSize: delivery.deadLetterMaxSize)))
+        let disk = try DeliveryDiskBuffer.open(context, name: "opentelemetry(\(context.id))")
+        return .output(OpenTelemetryOutput(id: context.id, config: self, tls: try http.tls?.makeConfiguration(),
+                                           deadLetter: DeliveryDeadLetter(dataDirectory: context.dataDirectory, output: context.id,
+                                                                          maxSize: delivery.deadLetterMaxSize),
+                                           disk: disk))
     }
 
     /// `base` with `signal`'s path appended to its path (`OTEL_EXPORTER_OTLP_ENDPOINT`).

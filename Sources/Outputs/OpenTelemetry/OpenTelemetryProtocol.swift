@@ -55,7 +55,7 @@ struct OpenTelemetryProtocol<Payload: OpenTelemetryPayload>: DeliveryProtocol {
             if !message.isEmpty { log.warning("\(classifier.name): \(classifier.endpoint) accepted every item, warning\(said)") }
             return .delivered
         }
-        let description = "\(classifier.name): \(classifier.endpoint) rejected \(rejected) of \(payload.eventCount) \(Payload.itemName)"
+        let description = "\(classifier.name): \(classifier.endpoint) rejected \(rejected) of \(payload.eventCount) \(payload.signal.itemName)"
         let failure = DeliveryFailure(kind: "partial_success", description: description + said, status: response.status,
                                       response: ByteBuffer(string: message))
         return .partial(DeliveryItemOutcomes(unnamedRejected: (Int(clamping: rejected), failure)))

@@ -4,20 +4,25 @@
 struct OpenTelemetryShard<Layout: OpenTelemetryLayout>: DeliveryShard {
     private let rendered: OpenTelemetryRendered
     private let compressor: OpenTelemetryCompressor
+    /// Whether each batch holds its acknowledgements once more for every request it is in,
+    /// released when that request is stored (disk buffer); a memory buffer holds none.
+    private let holdsAcknowledgements: Bool
     private var rows = OpenTelemetryRows<Layout.Batch>()
     private var entries: [OpenTelemetryEntry] = []
     /// The source id of `rows.batches.last`, so each batch is held once.
     private var lastSourceID = -1
 
-    init(rendered: OpenTelemetryRendered, compressor: OpenTelemetryCompressor) {
+    init(rendered: OpenTelemetryRendered, compressor: OpenTelemetryCompressor, holdsAcknowledgements: Bool = false) {
         self.rendered = rendered
         self.compressor = compressor
+        self.holdsAcknowledgements = holdsAcknowledgements
     }
 
     mutating func append(_ i: Int, of source: Layout.Batch, sourceID: Int, key: UInt64) {
         if lastSourceID != sourceID {
             rows.batches.append(source)
             lastSourceID = sourceID
+            if holdsAcknowledgements { Layout.acknowledgements(of: source).hold(1) }
         }
         let outer = rendered.outer.withItem(i) { rows.outer.intern($0, hash: rendered.outer.hashes[i]) }
         let inner = rendered.inner.withItem(i) { rows.inner.intern($0, hash: rendered.inner.hashes[i]) }

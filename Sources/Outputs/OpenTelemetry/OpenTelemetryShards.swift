@@ -26,14 +26,21 @@ struct OpenTelemetryShards: DeliveryInboxShards {
     private let rendered = OpenTelemetryRendered()
     private var keys: [(key: UInt64, size: Int)] = []
 
-    init(count: Int, limits: DeliveryBatchLimits, compression: OpenTelemetryCompression, submit: Submit) {
+    /// - Parameter holdsAcknowledgements: each request holds the acknowledgements of its
+    ///   batches until `submit` releases them (`releaseBatches`; the disk buffer).
+    init(count: Int, limits: DeliveryBatchLimits, compression: OpenTelemetryCompression, holdsAcknowledgements: Bool = false,
+         submit: Submit) {
         let compressor = OpenTelemetryCompressor(compression)
         let rendered = self.rendered
-        logs = LogShards(count: count, limits: limits, makeShard: { .init(rendered: rendered, compressor: compressor) },
+        let holds = holdsAcknowledgements
+        logs = LogShards(count: count, limits: limits,
+                         makeShard: { .init(rendered: rendered, compressor: compressor, holdsAcknowledgements: holds) },
                          submit: submit.logs)
-        metrics = MetricShards(count: count, limits: limits, makeShard: { .init(rendered: rendered, compressor: compressor) },
+        metrics = MetricShards(count: count, limits: limits,
+                               makeShard: { .init(rendered: rendered, compressor: compressor, holdsAcknowledgements: holds) },
                                submit: submit.metrics)
-        spans = OpenTelemetrySpanBatcher(lanes: count, limits: limits, compressor: compressor, submit: submit.spans)
+        spans = OpenTelemetrySpanBatcher(lanes: count, limits: limits, compressor: compressor, holdsAcknowledgements: holds,
+                                         submit: submit.spans)
     }
 
     /// When the oldest pending request of any signal is due; nil when nothing is pending.

@@ -11,13 +11,16 @@ struct OpenTelemetrySpanBatcher {
     private let lanes: Int
     private var lane = 0
     private let compressor: OpenTelemetryCompressor
+    /// Whether each batch holds its acknowledgements once more until its request is stored.
+    private let holdsAcknowledgements: Bool
     private let submit: (OpenTelemetrySpanPayload, Int) async -> Void
 
-    init(lanes: Int, limits: DeliveryBatchLimits, compressor: OpenTelemetryCompressor,
+    init(lanes: Int, limits: DeliveryBatchLimits, compressor: OpenTelemetryCompressor, holdsAcknowledgements: Bool = false,
          submit: @escaping (OpenTelemetrySpanPayload, Int) async -> Void) {
         batcher = DeliveryBatcher(limits: limits)
         self.lanes = lanes
         self.compressor = compressor
+        self.holdsAcknowledgements = holdsAcknowledgements
         self.submit = submit
     }
 
@@ -28,6 +31,7 @@ struct OpenTelemetrySpanBatcher {
         guard !batch.isEmpty else { return }
         if !batcher.fits(bytes: batch.byteCount) { await flush() }
         pending.append(batch)
+        if holdsAcknowledgements { batch.acknowledgements.hold(1) }
         if case .flush = batcher.add(events: batch.count, bytes: batch.byteCount, now: now) { await flush() }
     }
 

@@ -8,8 +8,8 @@ import Pipeline
 ///
 /// Items are spans in wire order. `subset` cuts exactly those spans out of the request
 /// (`OpenTelemetrySpanSubset`); `writeEvents` writes one JSON line per span (`OTLPSpanLines`).
-struct OpenTelemetrySpanPayload: OpenTelemetryPayload {
-    static var itemName: String { "spans" }
+struct OpenTelemetrySpanPayload: OpenTelemetryBatchedPayload {
+    var signal: OTLPSignal { .traces }
 
     let batches: [SpanBatch]
     let compression: OpenTelemetryCompression
@@ -34,6 +34,10 @@ struct OpenTelemetrySpanPayload: OpenTelemetryPayload {
         var batch = SpanBatch(capacity: cut.bytes.readableBytes)
         cut.bytes.withUnsafeReadableBytes { batch.append(request: $0, resources: cut.resources, spans: cut.spans) }
         return Self(batches: [batch], compressor: OpenTelemetryCompressor(compression))
+    }
+
+    func releaseBatches(_ status: AckStatus) {
+        for batch in batches { batch.acknowledgements.release(status) }
     }
 
     func writeEvents(into buffer: inout ByteBuffer) {

@@ -1,0 +1,51 @@
+import Pipeline
+
+/// Puts each encoded request of any signal into the disk buffer (`OpenTelemetryRecord`) and
+/// then releases the acknowledgements of the batches in it (the shards held them once per
+/// request): `.delivered` once the record is appended (and fsynced under `fsync: always`),
+/// `.dropped` when it is not.
+///
+/// A full buffer drops the request (`when_full: drop_newest`, `dropped{buffer_full}`) or waits
+/// for room (`block`: the inbox loop stops reading, so upstream is pushed back). A request
+/// larger than a segment is stored in halves.
+struct OpenTelemetryDiskAppender {
+    let buffer: DiskBuffer
+    let whenFull: BufferConfig.WhenFull
+    let name: String
+    let metrics: ComponentMetrics
+    let log: RateLimitedLogger
+
+    /// Stores `payload` (sent on `lane`), then releases its acknowledgements.
+    func append(_ payload: some OpenTelemetryBatchedPayload, lane: Int) async {
+        payload.releaseBatches(await store(payload, lane: lane))
+    }
+
+    /// Stores `payload`, in halves if it is larger than a segment; `.dropped` if any of it was not stored.
+    private func store<Payload: OpenTelemetryPayload>(_ payload: Payload, lane: Int) async -> AckStatus {
+        let record = OpenTelemetryRecord.make(payload, lane: lane)
+        do {
+            var id = try buffer.tryAppend(record)
+            if id == nil, whenFull == .block, !Task.isCancelled { id = try await buffer.append(record) }
+            if id != nil { return .delivered }
+            if whenFull == .dropNewest, !Task.isCancelled {
+                return drop(payload, reason: "buffer_full",
+                            "disk buffer \(buffer.options.directory) is full (max_size \(buffer.options.maxBytes) bytes)")
+            }
+            return drop(payload, reason: "shutdown", "stopped while waiting for room in the disk buffer")
+        } catch DiskBufferError.recordTooLarge where payload.eventCount > 1 {
+            guard let (first, second) = payload.split() else { return .dropped }
+            let a = await store(first, lane: lane)
+            let b = await store(second, lane: lane)
+            return a == .delivered && b == .delivered ? .delivered : .dropped
+        } catch {
+            metrics.errorCounter("buffer").wrappingIncrement(ordering: .relaxed)
+            return drop(payload, reason: "buffer_error", "\(error)")
+        }
+    }
+
+    private func drop(_ payload: some OpenTelemetryPayload, reason: String, _ why: String) -> AckStatus {
+        metrics.dropCounter(reason).wrappingIncrement(by: payload.eventCount, ordering: .relaxed)
+        log.error("\(name): dropped \(payload.eventCount) \(payload.signal.itemName): \(why)")
+        return .dropped
+    }
+}
