@@ -24,15 +24,16 @@ enum OTLPBenchmark {
     /// Requests sent before the clock starts.
     static let warmUpRequests = 200
     static let spansPerRequest = 100
-    /// Distinct metrics bodies (service instances), so series are as many as in a fleet.
-    static let metricsInstances = 64
+    /// Distinct bodies sent in turn: trace ids differ, so gzip finds no repeats across
+    /// requests; metrics come from as many service instances, so series are as many as in a fleet.
+    static let distinctBodies = 64
 
     /// The benchmarks' lines: spans uncompressed and gzip, metrics into remote-write.
     static func lines(divisor: Int) async throws -> [String] {
         [
-            try await spansPassThrough(requests: 60_000 / divisor, compression: "none"),
-            try await spansPassThrough(requests: 20_000 / divisor, compression: "gzip"),
-            try await metricsToRemoteWrite(requests: 20_000 / divisor),
+            try await spansPassThrough(requests: 100_000 / divisor, compression: "none"),
+            try await spansPassThrough(requests: 60_000 / divisor, compression: "gzip"),
+            try await metricsToRemoteWrite(requests: 15_000 / divisor),
         ]
     }
 
@@ -53,10 +54,13 @@ enum OTLPBenchmark {
                 compression: \(compression)
                 batch: { timeout: 100ms }
             """
-        let generator = OTLPLoadGenerator(port: port, path: "/v1/traces", bodies: [OTLPBenchmarkRequests.traces(spans: spansPerRequest)])
+        let bodies = (0..<distinctBodies).map { OTLPBenchmarkRequests.traces(spans: spansPerRequest, seed: UInt64($0)) }
+        let generator = OTLPLoadGenerator(port: port, path: "/v1/traces", bodies: bodies)
         let run = try await timed(yaml, OpenTelemetryOutputConfig.componentType, generator, receiver,
                                   requests: requests, sentPerRequest: spansPerRequest)
         let spans = requests * spansPerRequest
+        precondition(compression != "none" || run.bytesOut == run.bytesIn,
+                     "BUG: spans passed through changed size: \(run.bytesIn) bytes in, \(run.bytesOut) out")
         return "\(pad("OTLP spans pass-through (\(compression))")) \(rate(Double(spans) / run.wall)) spans/s  "
             + run.cpuSummary(per: spans, item: "span") + run.extras(per: spans, item: "span")
     }
@@ -77,7 +81,7 @@ enum OTLPBenchmark {
                 url: http://127.0.0.1:\(receiver.port)/api/v1/write
                 batch: { timeout: 100ms }
             """
-        let bodies = (0..<metricsInstances).map { OTLPBenchmarkRequests.metrics(instance: $0) }
+        let bodies = (0..<distinctBodies).map { OTLPBenchmarkRequests.metrics(instance: $0) }
         let generator = OTLPLoadGenerator(port: port, path: "/v1/metrics", bodies: bodies)
         let samplesPerRequest = OTLPBenchmarkRequests.samplesPerMetricsRequest
         let run = try await timed(yaml, RemoteWriteOutputConfig.componentType, generator, receiver,
@@ -96,6 +100,9 @@ enum OTLPBenchmark {
         var receiverCPU = 0.0
         var allocations: UInt64 = 0
         var retries = 0
+        /// Request bodies the input read, and the receiver read from the output (as sent).
+        var bytesIn = 0
+        var bytesOut = 0
 
         /// `cpu <process> µs/<item> (pipectl <share>, generator …, receiver …)`.
         func cpuSummary(per items: Int, item: String) -> String {
@@ -105,9 +112,10 @@ enum OTLPBenchmark {
                 + "generator \(micros(generatorCPU)), receiver \(micros(receiverCPU)))"
         }
 
-        /// Allocations per item, and requests sent again when there were any.
+        /// Bytes in and out per second, allocations per item, and requests sent again when there were any.
         func extras(per items: Int, item: String) -> String {
-            "  allocs \(String(format: "%.4f", Double(allocations) / Double(items)))/\(item)" + (retries > 0 ? "  retried \(retries)" : "")
+            "  in \(String(format: "%.0f", Double(bytesIn) / wall / 1e6)) MB/s, out \(String(format: "%.0f", Double(bytesOut) / wall / 1e6)) MB/s"
+                + "  allocs \(String(format: "%.4f", Double(allocations) / Double(items)))/\(item)" + (retries > 0 ? "  retried \(retries)" : "")
         }
     }
 
@@ -126,7 +134,9 @@ enum OTLPBenchmark {
         _ = await generator.run(requests: warmUpRequests, connections: connections)
         try await waitUntilSent(warmUpRequests * sentPerRequest, topology)
 
+        let input = topology.telemetry.entries.first { $0.role == .input }!.metrics
         var run = Run()
+        let bytesIn = input.receivedBytes.load(ordering: .relaxed), bytesOut = receiver.answered.bytes
         let cpu = processCPUSeconds(), allocations = alloc_counter_allocations(), receiverCPU = receiver.serveCPUSeconds
         let start = ContinuousClock.now
         let report = await generator.run(requests: requests, connections: connections)
@@ -137,8 +147,10 @@ enum OTLPBenchmark {
         run.generatorCPU = report.cpuSeconds
         run.receiverCPU = receiver.serveCPUSeconds - receiverCPU
         run.retries = report.retries
+        run.bytesIn = input.receivedBytes.load(ordering: .relaxed) - bytesIn
+        run.bytesOut = receiver.answered.bytes - bytesOut
 
-        let received = topology.telemetry.entries.first { $0.role == .input }!.metrics.receivedEvents.load(ordering: .relaxed)
+        let received = input.receivedEvents.load(ordering: .relaxed)
         precondition(received == (warmUpRequests + requests) * sentPerRequest,
                      "BUG: the OTLP input made \(received) events of \(warmUpRequests + requests) requests, expected \(sentPerRequest) each")
         _ = topology.shutdown()

@@ -14,9 +14,10 @@ enum OTLPBenchmarkRequests {
 
     /// An `ExportTraceServiceRequest`: one resource (`service.name` and 3 more attributes), one
     /// scope, `spans` spans in traces of 10, each with trace, span and parent ids, name, kind,
-    /// start and end, 4 attributes (2 strings, 2 ints) and a status.
-    static func traces(spans: Int) -> ByteBuffer {
-        var random = SplitMix64(seed: 12)
+    /// start and end, 4 attributes (2 strings, 2 ints) and a status. Ids and durations are
+    /// random from `seed`.
+    static func traces(spans: Int, seed: UInt64) -> ByteBuffer {
+        var random = SplitMix64(seed: seed)
         var w = ProtobufWriter()
         w.messageField(1) { w in  // ResourceSpans
             w.messageField(1) { w in  // Resource
