@@ -17,8 +17,9 @@ import Glibc
 ///
 /// CPU is the process's (`getrusage`), which holds the load generator and the receiver too;
 /// their threads' own CPU clocks are read as well, and the line gives pipectl's share as the
-/// process CPU without them. The kernel's loopback work is charged to whichever thread makes
-/// the call, so a sender's `write` also pays for part of the receiving side's TCP work.
+/// process CPU without them. The kernel's loopback TCP work is charged to whichever thread
+/// is running when it happens, mostly the sender, so the generator's `write` also pays for
+/// part of the input's receiving.
 enum OTLPBenchmark {
     static let connections = 4
     /// Requests sent before the clock starts.
@@ -150,9 +151,11 @@ enum OTLPBenchmark {
         run.bytesIn = input.receivedBytes.load(ordering: .relaxed) - bytesIn
         run.bytesOut = receiver.answered.bytes - bytesOut
 
+        let expected = (warmUpRequests + requests) * sentPerRequest
         let received = input.receivedEvents.load(ordering: .relaxed)
-        precondition(received == (warmUpRequests + requests) * sentPerRequest,
-                     "BUG: the OTLP input made \(received) events of \(warmUpRequests + requests) requests, expected \(sentPerRequest) each")
+        let sent = topology.telemetry.entries.first { $0.role == .output }!.metrics.sentEvents.load(ordering: .relaxed)
+        precondition(received == expected && sent == expected,
+                     "BUG: of \(warmUpRequests + requests) requests (\(sentPerRequest) each) the input made \(received) events, the output sent \(sent)")
         _ = topology.shutdown()
         await running.value
         return run

@@ -1,6 +1,5 @@
 import Foundation
 import NIOCore
-import Pipeline
 #if canImport(Glibc)
 import Glibc
 #endif
