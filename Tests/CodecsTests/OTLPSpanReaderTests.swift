@@ -1,4 +1,5 @@
 import Codecs
+import Foundation
 import NIOCore
 import XCTest
 
@@ -168,17 +169,24 @@ final class OTLPSpanReaderTests: XCTestCase {
         XCTAssertTrue(line.contains(#""status":"7""#), line)
     }
 
-    /// A span whose attribute is malformed ends the output after the spans before it, and
-    /// what the buffer held before is kept.
-    func testMalformedAttributeEndsTheLines() {
+    /// A span whose attribute is malformed gets a short `malformed` line of its ids and name,
+    /// the spans after it are written as usual, and what the buffer held before is kept.
+    func testMalformedAttributeMarksItsSpanOnly() {
         let good = OTLPTraceGolden.ids()
         let bad: (inout ProtobufWriter) -> Void = { w in
             good(&w)
             w.messageField(9) { kv in kv.varintField(2, 1) }
         }
         let written = lines(OTLPTraceGolden.request(resources: [[good, bad, good]]), after: "kept\n")
-        XCTAssertTrue(written.hasPrefix("kept\n{"), written)
-        XCTAssertEqual(written.split(separator: "\n").count, 2, written)
-        XCTAssertTrue(written.hasSuffix("}\n"), written)
+        let lines = written.split(separator: "\n")
+        XCTAssertEqual(lines.count, 4, written)
+        XCTAssertEqual(lines[0], "kept")
+        XCTAssertTrue(lines[2].hasSuffix(#","malformed":true}"#), String(lines[2]))
+        XCTAssertTrue(lines[2].hasPrefix(#"{"trace_id":""#), String(lines[2]))
+        XCTAssertFalse(lines[1].contains("malformed"))
+        XCTAssertFalse(lines[3].contains("malformed"), "the span after the bad one is written whole")
+        for line in lines.dropFirst() {
+            XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8)), String(line))
+        }
     }
 }

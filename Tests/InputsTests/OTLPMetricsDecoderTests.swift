@@ -55,10 +55,10 @@ final class OTLPMetricsDecoderTests: XCTestCase {
 
     /// As `delta0`, one nanosecond later: jobs.done 4, inflight -2, size counts [0,1], count 1, sum 2.
     static let delta1 = """
-        0abd010a1a0a180a0c736572766963652e6e616d6512080a06776f726b6572129e01122f0a096a6f62732e646f6e653a220a1c1901002a36fe9c9717\
-        3104000000000000003a080a017112030a01611001180112220a08696e666c696768743a160a121901002a36fe9c97172100000000000000c0100112\
-        470a0473697a651a0242794a3b0a371901002a36fe9c971721010000000000000029000000000000004032100000000000000000010000000000000\
-        03a08000000000000f03f1001
+        0abd010a1a0a180a0c736572766963652e6e616d6512080a06776f726b6572129e01122f0a096a6f62732e646f6e653a220a1c1901e4358a009d9717\
+        3104000000000000003a080a017112030a01611001180112220a08696e666c696768743a160a121901e4358a009d97172100000000000000c0100112\
+        470a0473697a651a0242794a3b0a371901e4358a009d9717210100000000000000290000000000000040321000000000000000000100000000000000\
+        3a08000000000000f03f1001
         """
 
     /// Gauge without a name (2 points); histogram bad.hist: counts [1] for bounds [1,2], then
@@ -182,14 +182,26 @@ final class OTLPMetricsDecoderTests: XCTestCase {
             #"size_bytes_sum{job="worker"} 1.5 @1700000000000 histogram"#,
         ])
         XCTAssertEqual(samples(second), [
-            #"jobs_done_total{job="worker",q="a"} 7.0 @1700000000000 counter"#,
-            #"inflight{job="worker"} 3.0 @1700000000000 gauge"#,
-            #"size_bytes_bucket{job="worker",le="1"} 1.0 @1700000000000 histogram"#,
-            #"size_bytes_bucket{job="worker",le="+Inf"} 4.0 @1700000000000 histogram"#,
-            #"size_bytes_count{job="worker"} 4.0 @1700000000000 histogram"#,
-            #"size_bytes_sum{job="worker"} 3.5 @1700000000000 histogram"#,
+            #"jobs_done_total{job="worker",q="a"} 7.0 @1700000010000 counter"#,
+            #"inflight{job="worker"} 3.0 @1700000010000 gauge"#,
+            #"size_bytes_bucket{job="worker",le="1"} 1.0 @1700000010000 histogram"#,
+            #"size_bytes_bucket{job="worker",le="+Inf"} 4.0 @1700000010000 histogram"#,
+            #"size_bytes_count{job="worker"} 4.0 @1700000010000 histogram"#,
+            #"size_bytes_sum{job="worker"} 3.5 @1700000010000 histogram"#,
         ])
         XCTAssertEqual(decoder.accumulatedSeries, 6)
+    }
+
+    /// A delta request answered 503 (or timed out) and sent again carries the same point
+    /// times: it must not be counted twice.
+    func testARetriedDeltaRequestIsNotCountedTwice() throws {
+        var decoder = OTLPMetricsDecoder()
+        var first = MetricBatch(), retried = MetricBatch(), next = MetricBatch()
+        _ = try decode(Self.delta0, &decoder, into: &first)
+        _ = try decode(Self.delta0, &decoder, into: &retried)
+        _ = try decode(Self.delta1, &decoder, into: &next)
+        XCTAssertEqual(samples(retried), samples(first), "the same totals again, nothing added")
+        XCTAssertTrue(samples(next).contains(#"jobs_done_total{job="worker",q="a"} 7.0 @1700000010000 counter"#), "\(samples(next))")
     }
 
     func testAccumulatorKeepsItsBound() throws {

@@ -112,6 +112,12 @@ final class OpenTelemetryInputTests: XCTestCase {
         XCTAssertEqual(badJSON.status, 400)
         XCTAssertTrue(badJSON.body.hasPrefix("{\"code\":3,\"message\":"), badJSON.body)
         XCTAssertEqual(try post(port, "/v1/traces", OTLPTestRequests.traces(spans: 1), type: "text/plain").status, 415)
+        XCTAssertEqual(try post(port, "/v1/traces", OTLPTestRequests.traces(spans: 1), type: "").status, 415)
+        XCTAssertEqual(try post(port, "/v1/traces", OTLPTestRequests.traces(spans: 1), type: ";").status, 415)
+        let jsonNotFound = try post(port, "/v1/nope", Array("{}".utf8), type: "application/json")
+        XCTAssertEqual(jsonNotFound.status, 404)
+        XCTAssertEqual(jsonNotFound.header("Content-Type"), "application/json", "refused in the encoding the request announced")
+        XCTAssertTrue(jsonNotFound.body.hasPrefix("{\"code\":3,"), jsonNotFound.body)
         XCTAssertEqual(try post(port, "/v1/traces", OTLPTestRequests.traces(spans: 1), headers: [("Content-Encoding", "br")]).status, 415)
         XCTAssertEqual(try post(port, "/v1/traces", OTLPTestRequests.traces(spans: 1), headers: [("Content-Encoding", "gzip")]).status, 400)
         XCTAssertEqual(try post(port, "/v1/spans", OTLPTestRequests.traces(spans: 1)).status, 404)
@@ -127,9 +133,9 @@ final class OpenTelemetryInputTests: XCTestCase {
         try await eventually("the good request's 2 spans") { all.eventCount == 2 }
         func refused(_ status: Int) -> Int { metrics.errorCounter("request_\(status)").load(ordering: .relaxed) }
         XCTAssertEqual(refused(400), 3)
-        XCTAssertEqual(refused(415), 2)
+        XCTAssertEqual(refused(415), 4)
         XCTAssertEqual(refused(413), 2)
-        XCTAssertEqual(refused(404), 1)
+        XCTAssertEqual(refused(404), 2)
         XCTAssertEqual(refused(405), 1)
     }
 

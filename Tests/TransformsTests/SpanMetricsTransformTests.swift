@@ -19,6 +19,8 @@ final class SpanMetricsTransformTests: XCTestCase {
         var milliseconds: UInt64 = 30
         var attributes: [(String, String)] = []
         var resourceAttributes: [(String, String)] = []
+        /// Adds an attribute whose `KeyValue` does not decode (a varint where the key goes).
+        var malformedAttribute = false
     }
 
     /// An `ExportTraceServiceRequest` with one resource per span.
@@ -38,6 +40,7 @@ final class SpanMetricsTransformTests: XCTestCase {
                         span.fixed64Field(7, 1_000_000_000)
                         span.fixed64Field(8, 1_000_000_000 + s.milliseconds * 1_000_000)
                         for (k, v) in s.attributes { attribute(&span, 9, k, v) }
+                        if s.malformedAttribute { span.messageField(9) { kv in kv.varintField(1, 7) } }
                         if s.status != 0 { span.messageField(15) { status in status.varintField(3, s.status) } }
                     }
                 }
@@ -139,6 +142,18 @@ final class SpanMetricsTransformTests: XCTestCase {
             "traces_spanmetrics_calls_total{service=\"checkout\",span_kind=\"SPAN_KIND_SERVER\",span_name=\"b\",status_code=\"STATUS_CODE_UNSET\"} 1.0",
         ])
         XCTAssertEqual(metrics.errorCounter("series_overflow").load(ordering: .relaxed), 2)
+    }
+
+    func testASpanWithUnreadableAttributesIsSkippedAndTheOthersCounted() throws {
+        var (stage, metrics, _) = try make("dimensions: [http.method]")
+        var output = TransformOutput()
+        let spans = [TestSpan(), TestSpan(malformedAttribute: true), TestSpan()]
+        stage.process(.spans(Self.request(spans)), into: &output)
+        XCTAssertEqual(output.batches.first?.batch.count, 3, "the batch passes on whole")
+        output.removeAll()
+        stage.finish(into: &output)
+        XCTAssertTrue(samples(output).contains { $0.hasPrefix("traces_spanmetrics_calls_total{") && $0.hasSuffix(" 2.0") }, "\(samples(output))")
+        XCTAssertEqual(metrics.errorCounter("malformed_spans").load(ordering: .relaxed), 1)
     }
 
     func testSeriesWithoutSpansForSeriesExpiryAreForgotten() throws {

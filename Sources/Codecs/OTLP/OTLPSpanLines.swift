@@ -14,18 +14,37 @@ import NIOCore
 /// `OTLPAnyValue.writeJSON`. `kind` and `status` are the enum names in lower case (a number
 /// the spec does not define is written in decimal, as a string).
 public enum OTLPSpanLines {
-    /// Appends one line per span of `request` to `buffer`. A malformed request (inputs check
-    /// requests before they enter the pipeline) ends the output after the last whole line.
+    /// Appends one line per span of `request` to `buffer`. A span whose attributes, events or
+    /// links do not decode (the input checks ids and structure, not every attribute) gets a
+    /// short line of its ids and name with `"malformed":true`, and the spans after it are
+    /// written as usual; a request whose structure is malformed ends the output after the last
+    /// whole line.
     public static func write(_ request: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
         var lineStart = buffer.writerIndex
         do {
             try OTLPSpanReader.forEachSpan(request) { span in
                 lineStart = buffer.writerIndex
-                try writeLine(span, into: &buffer)
+                do {
+                    try writeLine(span, into: &buffer)
+                } catch {
+                    buffer.moveWriterIndex(to: lineStart)
+                    writeMalformedLine(span, into: &buffer)
+                }
             }
         } catch {
             buffer.moveWriterIndex(to: lineStart)
         }
+    }
+
+    /// The line of a span whose attributes, events or links do not decode.
+    private static func writeMalformedLine(_ span: OTLPSpanView, into out: inout ByteBuffer) {
+        out.writeStaticString("{\"trace_id\":")
+        writeHex(span.bytes(span.traceID), into: &out)
+        out.writeStaticString(",\"span_id\":")
+        writeHex(span.bytes(span.spanID), into: &out)
+        out.writeStaticString(",\"name\":")
+        JSONWriter.writeString(span.bytes(span.name), into: &out)
+        out.writeStaticString(",\"malformed\":true}\n")
     }
 
     /// Writes one span's line, newline included.

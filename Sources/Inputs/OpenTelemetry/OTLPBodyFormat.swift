@@ -9,7 +9,7 @@ struct OTLPBodyFormat: Equatable {
 
     /// The format `headers` announce, or why it is not one OTLP/HTTP takes (answered 415).
     static func of(_ headers: HTTPHeaders) -> Result<OTLPBodyFormat, OTLPRefusal> {
-        let type = headers.first(name: "Content-Type").map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+        let type = headers.first(name: "Content-Type").map { $0.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased() }
         let json: Bool
         switch type {
         case "application/x-protobuf", "application/protobuf": json = false

@@ -2,7 +2,10 @@
 /// (a counter, a non-monotonic sum, each `le` bucket, `_count` and `_sum` of a histogram) is
 /// keyed by the hash of its final name and labels, and its deltas are added up.
 ///
-/// Deliberately simple: every delta is added, whatever its start time (a restarted client's
+/// A delta is added once: a point with the same `time_unix_nano` as the last one added to its
+/// series is that request sent again (the client retried after a 503, or after a timeout
+/// though the first attempt got through) and is not added twice. Otherwise every delta is
+/// added, in whatever order they come and whatever their start time (a restarted client's
 /// series keeps counting from where it was). The state is bounded: a series not updated for
 /// `idleTimeout` is dropped (swept at most once a minute), and past `maxSeries` series the
 /// least recently updated are dropped, down to nine tenths of the limit; a dropped series
@@ -19,6 +22,8 @@ struct OTLPDeltaAccumulator: Sendable {
 
     private struct Series: Sendable {
         var total: Double
+        /// The `time_unix_nano` of the last point added (0 when points had none).
+        var pointTime: UInt64
         /// When last updated (unix ns), for `idleTimeout`.
         var updatedAt: Int64
         /// Order of the last update, for dropping the least recently updated.
@@ -40,13 +45,16 @@ struct OTLPDeltaAccumulator: Sendable {
     /// Number of series held.
     var count: Int { series.count }
 
-    /// Adds `delta` to the series `key` at `now` (unix ns); returns its total.
-    mutating func add(_ delta: Double, to key: UInt64, at now: Int64) -> Double {
+    /// Adds `delta`, a point at `pointTime` (its `time_unix_nano`, 0 if none), to the series
+    /// `key` at `now` (unix ns); returns its total. A point at the same time as the last one
+    /// added is a repeat: the total is returned unchanged.
+    mutating func add(_ delta: Double, to key: UInt64, pointTime: UInt64, at now: Int64) -> Double {
         let before = series[key]
+        if let before, pointTime != 0, pointTime == before.pointTime { return before.total }
         journal.append((key, before))
         sequence += 1
         let total = (before?.total ?? 0) + delta
-        series[key] = Series(total: total, updatedAt: now, sequence: sequence)
+        series[key] = Series(total: total, pointTime: pointTime, updatedAt: now, sequence: sequence)
         return total
     }
 

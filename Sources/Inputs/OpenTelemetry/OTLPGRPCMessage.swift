@@ -7,7 +7,7 @@ import NIOHTTP1
 ///
 /// A message is `compressed-flag(1) length(4, big-endian) bytes`; an OTLP export is unary,
 /// so a request body holds exactly one. The answer is `:status 200` with the response message
-/// and trailers `grpc-status: 0`, or a trailers-only answer carrying the error.
+/// and trailers `grpc-status: 0`, or headers and trailers carrying the error.
 enum OTLPGRPCMessage {
     /// The signal whose `Export` method `path` names, or nil.
     static func signal(forPath path: Substring) -> OTLPSignal? {

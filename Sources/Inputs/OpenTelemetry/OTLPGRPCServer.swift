@@ -21,8 +21,15 @@ enum OTLPGRPCServer {
         return try NIOSSLContext(configuration: configuration)
     }
 
+    /// Calls a connection may have open at once: each buffers a body of up to `max_body_bytes`,
+    /// so NIO's default of 100 would let one connection hold 100 of them.
+    static let maxConcurrentStreams = 16
+
     static func bootstrap(loops: InputEventLoops, state: OTLPReceiverState, tls: NIOSSLContext?) -> ServerBootstrap {
         let idle = TimeAmount.nanoseconds(state.config.idleTimeout.nanoseconds)
+        var connection = NIOHTTP2Handler.ConnectionConfiguration()
+        connection.initialSettings = nioDefaultSettings.filter { $0.parameter != .maxConcurrentStreams }
+            + [HTTP2Setting(parameter: .maxConcurrentStreams, value: maxConcurrentStreams)]
         return ServerBootstrap(group: loops.group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -34,7 +41,7 @@ enum OTLPGRPCServer {
                     try sync.addHandler(OTLPGRPCConnectionLimit(state: state))
                     let lane = loops.lane(for: channel.eventLoop)
                     _ = try sync.configureHTTP2Pipeline(
-                        mode: .server, connectionConfiguration: .init(), streamConfiguration: .init()
+                        mode: .server, connectionConfiguration: connection, streamConfiguration: .init()
                     ) { stream in
                         stream.eventLoop.makeCompletedFuture {
                             try stream.pipeline.syncOperations.addHandlers(

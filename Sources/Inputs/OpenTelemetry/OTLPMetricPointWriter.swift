@@ -220,7 +220,7 @@ struct OTLPMetricPointWriter: Sendable {
     private mutating func append(_ name: ByteSpan, _ labels: ArraySlice<LabelRecord>, _ value: Double, series: UInt64,
                                  at time: UInt64, _ family: OTLPMetricFamily, _ context: OTLPPointContext,
                                  to batch: inout MetricBatch) {
-        let total = family.isDelta && !value.isNaN ? accumulator.add(value, to: series, at: context.receivedAt) : value
+        let total = family.isDelta && !value.isNaN ? accumulator.add(value, to: series, pointTime: time, at: context.receivedAt) : value
         let timestamp = (time != 0 ? Int64(bitPattern: time) : context.receivedAt) / 1_000_000
         batch.append(nameSpan: name, labels: labels, value: total, timestamp: timestamp, kind: family.kind)
     }

@@ -34,7 +34,10 @@ struct OTLPRequestDecoder {
         return bytes.withUnsafeReadableBytes { request in
             do {
                 switch signal {
-                case .traces: return .success(try spans(request))
+                case .traces:
+                    let counted = try OTLPTraceScanner.scan(request)
+                    // The batch shares the request's storage: spans are neither decoded nor copied.
+                    return .success(Decoded(batch: .spans(SpanBatch(request: bytes, resources: counted.resources, spans: counted.spans))))
                 case .logs: return .success(try logs(request, now: now))
                 case .metrics: return .success(try metrics(request, now: now))
                 }
@@ -42,13 +45,6 @@ struct OTLPRequestDecoder {
                 return .failure(OTLPRefusal(.badRequest, "undecodable \(signal.requestMessage): \(error)"))
             }
         }
-    }
-
-    private func spans(_ request: UnsafeRawBufferPointer) throws -> Decoded {
-        let counted = try OTLPTraceScanner.scan(request)
-        var batch = SpanBatch(capacity: request.count)
-        batch.append(request: request, resources: counted.resources, spans: counted.spans)
-        return Decoded(batch: .spans(batch))
     }
 
     private func logs(_ request: UnsafeRawBufferPointer, now: Int64) throws -> Decoded {

@@ -22,6 +22,8 @@ final class OTLPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
     private var accepted: (signal: OTLPSignal, format: OTLPBodyFormat)?
     /// Set when the request was refused at its head; the body is skipped.
     private var refusal: OTLPRefusal?
+    /// The encoding the request's head announced (protobuf when none it takes), for refusals.
+    private var answerFormat = OTLPBodyFormat(json: false, gzip: false)
     /// Hands decoded requests downstream (made with the first request, on the loop).
     private var requests: OTLPRequestQueue?
 
@@ -53,6 +55,8 @@ final class OTLPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
             body.clear()
             accepted = nil
             refusal = nil
+            // Refusals decided from the head are answered in the encoding the request announced.
+            answerFormat = (try? OTLPBodyFormat.of(h.headers).get()) ?? OTLPBodyFormat(json: false, gzip: false)
             switch check(h) {
             case .success(let request): accepted = request
             case .failure(let why): refusal = why
@@ -69,10 +73,12 @@ final class OTLPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
             guard let head else { return }
             self.head = nil
             if let refusal {
-                return refuse(context, head, refusal, format: accepted?.format)
+                return refuse(context, head, refusal, format: answerFormat)
             }
             guard let (signal, format) = accepted else { return }
             decodeAndQueue(context, head, signal: signal, format: format)
+            // A fresh buffer: a keep-alive connection does not hold on to its largest body.
+            body = ByteBuffer()
         }
     }
 
@@ -126,13 +132,12 @@ final class OTLPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     /// Counts and logs a refusal, and answers it with a `google.rpc.Status` body.
-    private func refuse(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ why: OTLPRefusal, format: OTLPBodyFormat?) {
+    private func refuse(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ why: OTLPRefusal, format: OTLPBodyFormat) {
         let signal = OTLPSignal.allCases.first { $0.path == head.uri.prefix { $0 != "?" } }
         state.refused(Int(why.status.code), signal, why.message)
-        let json = format?.json ?? false
         let closing = why.status == .payloadTooLarge || why.status == .serviceUnavailable
-        respond(context, head, why.status, body: OTLPResponse.status(code: why.grpcCode, message: why.message, json: json),
-                format: format ?? OTLPBodyFormat(json: false, gzip: false), close: closing)
+        respond(context, head, why.status, body: OTLPResponse.status(code: why.grpcCode, message: why.message, json: format.json),
+                format: format, close: closing)
     }
 
     private func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ status: HTTPResponseStatus, body: ByteBuffer,

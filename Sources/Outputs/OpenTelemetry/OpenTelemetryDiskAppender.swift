@@ -33,7 +33,9 @@ struct OpenTelemetryDiskAppender {
             }
             return drop(payload, reason: "shutdown", "stopped while waiting for room in the disk buffer")
         } catch DiskBufferError.recordTooLarge where payload.eventCount > 1 {
-            guard let (first, second) = payload.split() else { return .dropped }
+            guard let (first, second) = payload.split() else {
+                return drop(payload, reason: "buffer_error", "a request too large for a disk buffer segment could not be split")
+            }
             let a = await store(first, lane: lane)
             let b = await store(second, lane: lane)
             return a == .delivered && b == .delivered ? .delivered : .dropped

@@ -31,8 +31,7 @@ struct OpenTelemetrySpanPayload: OpenTelemetryBatchedPayload {
         var request = ByteBufferAllocator().buffer(capacity: size)
         for batch in batches { batch.withBytes { request.writeBytes($0) } }
         let cut = request.withUnsafeReadableBytes { OpenTelemetrySpanSubset.slice($0, items: items) }
-        var batch = SpanBatch(capacity: cut.bytes.readableBytes)
-        cut.bytes.withUnsafeReadableBytes { batch.append(request: $0, resources: cut.resources, spans: cut.spans) }
+        let batch = SpanBatch(request: cut.bytes, resources: cut.resources, spans: cut.spans)
         return Self(batches: [batch], compressor: OpenTelemetryCompressor(compression))
     }
 

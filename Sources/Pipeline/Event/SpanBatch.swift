@@ -27,6 +27,15 @@ public struct SpanBatch: Sendable {
         resourceCount = 0
     }
 
+    /// A batch of the request `bytes` (its `ResourceSpans` fields) holding `resources` resource
+    /// messages and `spans` spans, as `OTLPTraceScanner` counted them; the bytes are shared, not
+    /// copied.
+    public init(request bytes: ByteBuffer, resources: Int, spans: Int) {
+        self.bytes = bytes
+        resourceCount = resources
+        count = spans
+    }
+
     /// True when the batch holds no spans.
     public var isEmpty: Bool { count == 0 }
     /// Bytes held.
@@ -41,25 +50,8 @@ public struct SpanBatch: Sendable {
         count += spans
     }
 
-    /// Appends another batch's spans (its acknowledgements are not moved).
-    public mutating func append(contentsOf other: SpanBatch) {
-        BatchIdentity.willMutate(&identity)
-        var source = other.bytes
-        bytes.writeBuffer(&source)
-        resourceCount += other.resourceCount
-        count += other.count
-    }
-
     /// Calls `body` with the request bytes.
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try bytes.withUnsafeReadableBytes(body)
-    }
-
-    /// Removes every span but keeps the storage for reuse.
-    public mutating func removeAll() {
-        BatchIdentity.willMutate(&identity)
-        bytes.clear()
-        count = 0
-        resourceCount = 0
     }
 }

@@ -50,9 +50,19 @@ public struct SpanMetricsTransform: TransformStage {
         let now = clock()
         if nextFlush == nil { nextFlush = now + flushInterval }
         do {
-            try spans.withBytes { request in try OTLPSpanReader.forEachSpan(request) { span in try count(span, now: now) } }
+            try spans.withBytes { request in
+                try OTLPSpanReader.forEachSpan(request) { span in
+                    do {
+                        try count(span, now: now)
+                    } catch {
+                        // The input checks ids and structure, not every attribute: skip this span only.
+                        malformed.wrappingIncrement(ordering: .relaxed)
+                        log.error("span_metrics: a span's attributes do not decode, not counted: \(error)")
+                    }
+                }
+            }
         } catch {
-            // The input checked the batch; a transform upstream could still hand on a damaged one.
+            // The input checked the structure; a stage upstream could still hand on a damaged batch.
             malformed.wrappingIncrement(ordering: .relaxed)
             log.error("span_metrics: stopped reading a span batch: \(error)")
         }
@@ -93,7 +103,11 @@ public struct SpanMetricsTransform: TransformStage {
         }
         let end = Double(span.endTimeUnixNano), start = Double(span.startTimeUnixNano)
         let seconds = max(0, end - start) / 1e9
-        let hash = key.withUnsafeReadableBytes { ByteHash.hash($0, seed: 0x5EED_5BA4) }
+        // The value boundaries are hashed too, so a value holding the separator byte cannot
+        // pass for two values.
+        let hash = valueEnds.reduce(key.withUnsafeReadableBytes { ByteHash.hash($0, seed: 0x5EED_5BA4) }) {
+            ByteHash.mix($0 ^ UInt64($1))
+        }
         let newLabels = series.needsLabels(key: hash) ? labels() : []
         let counted = series.count(key: hash, seconds: seconds, now: now, labels: newLabels)
         if !counted {
