@@ -1,3 +1,4 @@
+import Codecs
 @testable import Inputs
 import Pipeline
 import XCTest
@@ -202,6 +203,39 @@ final class OTLPMetricsDecoderTests: XCTestCase {
         _ = try decode(Self.delta1, &decoder, into: &next)
         XCTAssertEqual(samples(retried), samples(first), "the same totals again, nothing added")
         XCTAssertTrue(samples(next).contains(#"jobs_done_total{job="worker",q="a"} 7.0 @1700000010000 counter"#), "\(samples(next))")
+    }
+
+    /// A histogram point writes a sample per bound with all its labels: 1024 bounds × 8000
+    /// attributes would be 8 M label rows from a 100 KiB request. It is refused, not written.
+    func testARequestThatWouldExpandBeyondTheLimitsIsRefused() throws {
+        var w = ProtobufWriter()
+        w.messageField(1) { resourceMetrics in
+            resourceMetrics.messageField(2) { scope in
+                scope.messageField(2) { metric in
+                    metric.stringField(1, "wide")
+                    metric.messageField(9) { histogram in
+                        histogram.messageField(1) { point in
+                            for a in 0..<8000 {
+                                point.messageField(9) { kv in
+                                    kv.stringField(1, "a\(a)")
+                                    kv.messageField(2) { $0.stringField(1, "v") }
+                                }
+                            }
+                            point.messageField(6) { packed in for _ in 0...1024 { packed.buffer.writeInteger(UInt64(1), endianness: .little) } }
+                            point.messageField(7) { packed in for b in 0..<1024 { packed.buffer.writeInteger(Double(b).bitPattern, endianness: .little) } }
+                            point.fixed64Field(4, 1025)
+                        }
+                        histogram.varintField(2, 2)
+                    }
+                }
+            }
+        }
+        var decoder = OTLPMetricsDecoder()
+        var batch = MetricBatch()
+        XCTAssertThrowsError(try w.buffer.withUnsafeReadableBytes { try decoder.decode($0, receivedAt: 1, into: &batch) }) { error in
+            XCTAssertTrue("\(error)".contains("expands to more than"), "\(error)")
+        }
+        XCTAssertEqual(batch.count, 0, "nothing of the refused request stays")
     }
 
     func testAccumulatorKeepsItsBound() throws {

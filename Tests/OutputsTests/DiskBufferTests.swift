@@ -93,13 +93,17 @@ final class DiskBufferTests: XCTestCase {
     func testCrashAfterAlwaysKeepsEverythingAppended() async throws {
         let directory = try temporaryDirectory(self)
         let records = (0..<20).map { F.record($0) }
+        weak var abandoned: DiskBuffer?
         do {
             let buffer = try DiskBuffer(options: F.options(directory, segmentBytes: 1024, fsync: .always))
+            abandoned = buffer
             for record in records { _ = try buffer.tryAppend(record) }
             _ = try await F.take(buffer, 5)
             XCTAssertEqual(buffer.stats.syncs, 20, "every append synced before it returned")
             // No close: the instance is abandoned as a killed process would leave it.
         }
+        // Its lock goes with it, as a killed process's does; a task of `take` may hold it a moment longer.
+        try await eventually("the abandoned instance is gone") { abandoned == nil }
         let buffer = try DiskBuffer(options: F.options(directory, segmentBytes: 1024))
         let delivered = try await F.drain(buffer)
         XCTAssertEqual(delivered.map(\.1), records, "handed out but unreleased records come back too")

@@ -11,7 +11,9 @@
 /// id of 16 bytes and a span id of 8, neither all zeros, a parent span id empty or of 8
 /// bytes. Span attributes, events and links are skipped; resource attributes (read once per
 /// resource, for `service.name`) and scope names are checked, so that `OTLPSpanReader`
-/// walks every span of a request the scanner accepted without an error.
+/// walks every span of a request the scanner accepted without an error; reading a span's
+/// attributes, events or links can still meet malformed bytes, and its readers handle that
+/// span by span.
 public enum OTLPTraceScanner {
     /// Why a request was refused, and where: `resource_spans[1].scope_spans[0].spans[3]: …`.
     public struct Invalid: Error, CustomStringConvertible {

@@ -27,6 +27,9 @@ import Pipeline
 /// is allocated per record: keys and values are copied from the request into the batch arena,
 /// and the fields every record of a resource and scope shares are stored once.
 struct OTLPLogsDecoder {
+    /// The fields one request may make (≈ 128 MiB of field rows); a request over it is refused.
+    static let maxFieldsPerRequest = 4_000_000
+
     /// Appends the events of `request` to `batch`; returns how many. `receivedAt` is unix
     /// nanoseconds.
     func decode(_ request: UnsafeRawBufferPointer, receivedAt: Int64,
@@ -162,6 +165,10 @@ private struct OTLPLogsRequestWriter {
             }
         }
         let timestamp = time != 0 ? Int64(bitPattern: time) : observed != 0 ? Int64(bitPattern: observed) : receivedAt
+        // Resource and scope attributes are copied onto each record: bound what that may make.
+        guard batch.fields.count + shared.count <= OTLPLogsDecoder.maxFieldsPerRequest else {
+            throw ProtobufReader.Malformed(offset: range.lowerBound, reason: "the request expands to more than \(OTLPLogsDecoder.maxFieldsPerRequest) fields (resource and scope attributes are copied onto each record); send fewer records per request")
+        }
         let index = try appendEvent(timestamp: timestamp, body: body, to: &batch)
         for field in shared { batch.appendField(index, .custom(field.key), field.value) }
         if hasAttributes {

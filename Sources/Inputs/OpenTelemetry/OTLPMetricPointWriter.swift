@@ -27,7 +27,15 @@ struct OTLPPointContext {
 /// the mapping), passing delta points through the accumulator. Scratch arrays are reused:
 /// nothing is allocated per point once they have grown.
 struct OTLPMetricPointWriter: Sendable {
+    /// What one request may expand to. A histogram point writes a sample per bound, each with
+    /// all the point's labels, so a hostile request of a few MiB could otherwise make billions
+    /// of label rows; past these the rest of the request is not written and it is refused.
+    static let maxSamplesPerRequest = 2_000_000
+    static let maxLabelsPerRequest = 8_000_000
+
     var accumulator: OTLPDeltaAccumulator
+    /// Set when a sample was left out for the limits above (the request is then refused).
+    private(set) var overLimit = false
     private var labelSet = OTLPLabelSet()
     /// A sample's labels with its `le` or `quantile` in place.
     private var sampleLabels: [LabelRecord] = []
@@ -47,6 +55,7 @@ struct OTLPMetricPointWriter: Sendable {
     mutating func beginRequest() {
         le.reset()
         quantile.reset()
+        overLimit = false
     }
 
     /// Appends `target_info` 1 when the resource has attributes besides `service.name`,
@@ -220,6 +229,10 @@ struct OTLPMetricPointWriter: Sendable {
     private mutating func append(_ name: ByteSpan, _ labels: ArraySlice<LabelRecord>, _ value: Double, series: UInt64,
                                  at time: UInt64, _ family: OTLPMetricFamily, _ context: OTLPPointContext,
                                  to batch: inout MetricBatch) {
+        guard batch.count < Self.maxSamplesPerRequest, batch.labels.count + labels.count <= Self.maxLabelsPerRequest else {
+            overLimit = true
+            return
+        }
         let total = family.isDelta && !value.isNaN ? accumulator.add(value, to: series, pointTime: time, at: context.receivedAt) : value
         let timestamp = (time != 0 ? Int64(bitPattern: time) : context.receivedAt) / 1_000_000
         batch.append(nameSpan: name, labels: labels, value: total, timestamp: timestamp, kind: family.kind)

@@ -69,6 +69,9 @@ struct OTLPMetricsDecoder: Sendable {
                 guard f.number == 1 else { continue }
                 try appendResource(f.lengthDelimited(at: reader.offset), context, &result, to: &batch)
             }
+            if writer.overLimit {
+                throw ProtobufReader.Malformed(offset: 0, reason: "the request expands to more than \(OTLPMetricPointWriter.maxSamplesPerRequest) samples or \(OTLPMetricPointWriter.maxLabelsPerRequest) labels (histogram bounds × point attributes); send fewer points per request")
+            }
         } catch {
             batch.retain { $0 < before }
             writer.accumulator.rollback()
