@@ -74,9 +74,6 @@ public struct ProtobufReader {
     /// A reader of the embedded message at `range` of the same buffer.
     @inlinable public func reader(for range: Range<Int>) -> ProtobufReader { ProtobufReader(buffer, range: range) }
 
-    /// True when no field is left.
-    @inlinable public var isAtEnd: Bool { offset >= end }
-
     /// Why a message could not be read.
     public struct Malformed: Error, CustomStringConvertible {
         /// Offset in the buffer where reading failed.

@@ -31,11 +31,6 @@ public struct ProtobufWriter {
         varint(value)
     }
 
-    /// Writes a zigzag varint field (sint32, sint64).
-    @inlinable public mutating func sintField(_ field: UInt32, _ value: Int64) {
-        varintField(field, UInt64(bitPattern: (value << 1) ^ (value >> 63)))
-    }
-
     /// Writes a fixed64 field (fixed64, sfixed64 as its bit pattern).
     @inlinable public mutating func fixed64Field(_ field: UInt32, _ value: UInt64) {
         key(field, wireType: 1)

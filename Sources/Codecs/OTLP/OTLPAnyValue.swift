@@ -48,11 +48,6 @@ public struct OTLPAnyValue {
         }
     }
 
-    /// Reads the `AnyValue` message at `range` of the reader's buffer.
-    public init(reader: ProtobufReader, range: Range<Int>) throws(ProtobufReader.Malformed) {
-        try self.init(buffer: reader.buffer, range: range)
-    }
-
     /// An unset value (a `KeyValue` without its value field).
     public init(emptyIn buffer: UnsafeRawBufferPointer) {
         self.buffer = buffer
@@ -70,11 +65,6 @@ public struct OTLPAnyValue {
     public func withString<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
         guard let bytes = stringBytes else { return nil }
         return try body(bytes)
-    }
-
-    /// The bytes of a bytes value, or nil for another kind.
-    public var bytesValue: UnsafeRawBufferPointer? {
-        kind == .bytes ? UnsafeRawBufferPointer(rebasing: buffer[payload]) : nil
     }
 
     /// An int value (int64, two's complement on the wire), or nil for another kind.

@@ -21,11 +21,6 @@ public struct OTLPKeyValues {
         self.field = field
     }
 
-    /// No entries (for a message that is absent).
-    public static func none(in buffer: UnsafeRawBufferPointer) -> OTLPKeyValues {
-        OTLPKeyValues(buffer: buffer, message: 0..<0, field: 1)
-    }
-
     /// Calls `body` with each entry's key bytes and value.
     public func forEach(_ body: (_ key: UnsafeRawBufferPointer, _ value: OTLPAnyValue) throws -> Void) throws {
         var reader = ProtobufReader(buffer, range: message)

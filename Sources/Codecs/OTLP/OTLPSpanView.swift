@@ -96,9 +96,6 @@ public struct OTLPSpanView {
         try resourceAttributes.first(key: key)
     }
 
-    /// The scope's attributes.
-    public var scopeAttributes: OTLPKeyValues { OTLPKeyValues(buffer: buffer, message: scope, field: 3) }
-
     /// The span's attributes (field 9).
     public var attributes: OTLPKeyValues { OTLPKeyValues(buffer: buffer, message: span, field: 9) }
 

@@ -29,9 +29,6 @@ final class OpenTelemetryInput: InputStage, @unchecked Sendable {
         loops = InputEventLoops(count: config.producerLanes)
     }
 
-    /// The bound ports (after `prepare`): OTLP/HTTP, then OTLP/gRPC; for tests using port 0.
-    var boundPorts: [Int] { channels.withLockedValue { $0.compactMap(\.localAddress?.port) } }
-
     func prepare() async throws {
         let state = self.state
         let bootstrap = HTTPInputServer.bootstrap(loops: loops, tls: tls, idleTimeout: config.idleTimeout) { lane in
