@@ -262,20 +262,10 @@ struct OTLPJSONScanner {
         guard i + 4 <= bytes.count else { return nil }
         var v: UInt32 = 0
         for k in i..<(i + 4) {
-            guard let d = Self.hexDigit(bytes[k]) else { return nil }
+            guard let d = Hex.digit(bytes[k]) else { return nil }
             v = v << 4 | UInt32(d)
         }
         return v
-    }
-
-    /// The value of a hex digit (either case).
-    static func hexDigit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Length of the well-formed multi-byte UTF-8 sequence at `i` (Unicode table 3-7), or nil.

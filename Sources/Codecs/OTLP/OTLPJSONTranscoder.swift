@@ -82,7 +82,7 @@ public enum OTLPJSONTranscoder {
         case .hexBytes(let count):
             let token = try string(of: field, &s)
             guard token.decodedCount > 0 else { return }  // OTLP/JSON: an empty id is no id
-            guard s.withContents(token, { $0.count == 2 * count && $0.allSatisfy { OTLPJSONScanner.hexDigit($0) != nil } }) else {
+            guard s.withContents(token, { $0.count == 2 * count && $0.allSatisfy { Hex.digit($0) != nil } }) else {
                 throw s.error(in: field, "expected \(2 * count) hex digits", at: token.range.lowerBound - 1)
             }
             w.key(field.number, wireType: 2)
@@ -266,7 +266,7 @@ public enum OTLPJSONTranscoder {
     private static func hexDecode(_ text: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
         var i = 0
         while i + 1 < text.count {
-            let high = OTLPJSONScanner.hexDigit(text[i]) ?? 0, low = OTLPJSONScanner.hexDigit(text[i + 1]) ?? 0
+            let high = Hex.digit(text[i]) ?? 0, low = Hex.digit(text[i + 1]) ?? 0
             buffer.writeInteger(high << 4 | low)
             i += 2
         }

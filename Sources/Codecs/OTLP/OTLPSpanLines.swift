@@ -150,16 +150,8 @@ public enum OTLPSpanLines {
 
     /// Writes `bytes` as a quoted lower-case hex string.
     private static func writeHex(_ bytes: UnsafeRawBufferPointer, into out: inout ByteBuffer) {
-        let digits: StaticString = "0123456789abcdef"
-        out.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count * 2 + 2) { raw in
-            var w = RawWriter(raw)
-            w.write(UInt8(ascii: "\""))
-            for b in bytes {
-                w.write(digits.utf8Start[Int(b >> 4)])
-                w.write(digits.utf8Start[Int(b & 0xF)])
-            }
-            w.write(UInt8(ascii: "\""))
-            return w.count
-        }
+        out.writeInteger(UInt8(ascii: "\""))
+        Hex.write(bytes, into: &out)
+        out.writeInteger(UInt8(ascii: "\""))
     }
 }

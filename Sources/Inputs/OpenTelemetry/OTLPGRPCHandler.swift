@@ -58,12 +58,7 @@ final class OTLPGRPCHandler: ChannelInboundHandler, @unchecked Sendable {
         guard h.headers.first(name: "content-type")?.lowercased().hasPrefix("application/grpc") == true else {
             return .failure(OTLPRefusal(.unsupportedMediaType, "content-type \(h.headers.first(name: "content-type") ?? "(none)") is not application/grpc"))
         }
-        let config = state.config
-        if !config.tokens.isEmpty {
-            let authorization = h.headers.first(name: "authorization") ?? ""
-            let token = authorization.lowercased().hasPrefix("bearer ") ? String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
-            guard config.tokens.contains(token) else { return .failure(OTLPRefusal(.unauthorized, "no accepted bearer token")) }
-        }
+        guard state.authorizes(h.headers) else { return .failure(OTLPRefusal(.unauthorized, "no accepted bearer token")) }
         switch h.headers.first(name: "grpc-encoding")?.lowercased() ?? "identity" {
         case "identity": return .success((signal, false))
         case "gzip": return .success((signal, true))

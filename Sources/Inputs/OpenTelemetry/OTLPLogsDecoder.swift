@@ -216,12 +216,8 @@ private struct OTLPLogsRequestWriter {
 
     /// Stores the bytes at `range` as lowercase hex (trace and span ids).
     private mutating func storeHex(_ range: Range<Int>, in batch: inout LogBatch) -> ByteSpan {
-        let digits: StaticString = "0123456789abcdef"
         scratch.clear()
-        for b in slice(range) {
-            scratch.writeInteger(digits.utf8Start[Int(b >> 4)])
-            scratch.writeInteger(digits.utf8Start[Int(b & 0xF)])
-        }
+        Hex.write(slice(range), into: &scratch)
         return scratch.withUnsafeReadableBytes { batch.store($0) }
     }
 

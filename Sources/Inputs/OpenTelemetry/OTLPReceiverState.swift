@@ -1,6 +1,7 @@
 import Atomics
 import Codecs
 import NIOConcurrencyHelpers
+import NIOHTTP1
 import Pipeline
 
 /// What every OTLP connection shares, on whichever event loop it runs.
@@ -20,6 +21,15 @@ final class OTLPReceiverState: Sendable {
         self.log = log
         metricsDecoder = NIOLockedValueBox(OTLPMetricsDecoder())
         rejectedPoints = metrics.dropCounter("rejected")
+    }
+
+    /// True when no `tokens` are set, or `headers` carry `Authorization: Bearer <one of them>`
+    /// (gRPC metadata arrives as the same header).
+    func authorizes(_ headers: HTTPHeaders) -> Bool {
+        guard !config.tokens.isEmpty else { return true }
+        let authorization = headers.first(name: "Authorization") ?? ""
+        guard authorization.lowercased().hasPrefix("bearer ") else { return false }
+        return config.tokens.contains(authorization.dropFirst(7).trimmingCharacters(in: .whitespaces))
     }
 
     /// Counts and logs the items refused inside an accepted request (its partial success).

@@ -91,11 +91,7 @@ final class OTLPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
             return .failure(OTLPRefusal(.notFound, "no OTLP endpoint at \(path) (/v1/logs, /v1/metrics, /v1/traces)"))
         }
         guard h.method == .POST else { return .failure(OTLPRefusal(.methodNotAllowed, "method \(h.method) (OTLP/HTTP takes POST)")) }
-        if !config.tokens.isEmpty {
-            let authorization = h.headers.first(name: "Authorization") ?? ""
-            let token = authorization.lowercased().hasPrefix("bearer ") ? String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
-            guard config.tokens.contains(token) else { return .failure(OTLPRefusal(.unauthorized, "no accepted bearer token")) }
-        }
+        guard state.authorizes(h.headers) else { return .failure(OTLPRefusal(.unauthorized, "no accepted bearer token")) }
         let format: OTLPBodyFormat
         switch OTLPBodyFormat.of(h.headers) {
         case .success(let f): format = f

@@ -242,14 +242,10 @@ enum OpenTelemetryItemLines {
     /// `,"key":"<lower-case hex>"`.
     private static func writeHex(_ key: StaticString, _ request: UnsafeRawBufferPointer, _ range: Range<Int>,
                                  _ out: inout ByteBuffer) {
-        let digits: StaticString = "0123456789abcdef"
         out.writeStaticString(",\"")
         out.writeStaticString(key)
         out.writeStaticString("\":\"")
-        for b in request[range] {
-            out.writeInteger(digits.utf8Start[Int(b >> 4)])
-            out.writeInteger(digits.utf8Start[Int(b & 0xF)])
-        }
+        Hex.write(UnsafeRawBufferPointer(rebasing: request[range]), into: &out)
         out.writeInteger(UInt8(ascii: "\""))
     }
 }

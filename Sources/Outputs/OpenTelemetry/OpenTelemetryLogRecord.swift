@@ -120,23 +120,14 @@ enum OpenTelemetryLogRecord {
     }
 
     private static func isHex(_ text: UnsafeRawBufferPointer, count: Int) -> Bool {
-        text.count == count && text.allSatisfy { hexValue($0) != nil }
+        text.count == count && text.allSatisfy { Hex.digit($0) != nil }
     }
 
     /// Writes hex digits `text` (checked by `isHex`) as a bytes field of half the length.
     private static func writeHex(_ field: UInt32, _ text: UnsafeRawBufferPointer, _ writer: inout ProtobufWriter) {
         withUnsafeTemporaryAllocation(byteCount: text.count / 2, alignment: 1) { bytes in
-            for k in 0..<bytes.count { bytes[k] = hexValue(text[2 * k])! << 4 | hexValue(text[2 * k + 1])! }
+            for k in 0..<bytes.count { bytes[k] = Hex.digit(text[2 * k])! << 4 | Hex.digit(text[2 * k + 1])! }
             writer.bytesField(field, UnsafeRawBufferPointer(bytes))
-        }
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 }
