@@ -147,14 +147,15 @@ final class OpenTelemetryDiskBufferTests: XCTestCase {
                                                                segmentBytes: 4096, fsync: .always))
         defer { buffer.close() }
         let metrics = ComponentMetrics(id: "out")
-        let appender = OpenTelemetryDiskAppender(
+        let appender = DiskRequestAppender(
             buffer: buffer, whenFull: .dropNewest, name: "opentelemetry(out)", metrics: metrics,
             log: RateLimitedLogger(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
         var shards = OpenTelemetryShards(
             count: 1, limits: DeliveryBatchLimits(maxEvents: 10_000, maxBytes: 1 << 20, timeout: .seconds(60)), compression: .none,
             holdsAcknowledgements: true,
-            submit: .init(logs: { await appender.append($0, lane: $1) }, metrics: { await appender.append($0, lane: $1) },
-                          spans: { await appender.append($0, lane: $1) }))
+            submit: .init(logs: { $0.releaseBatches(await appender.store($0, lane: $1)) },
+                          metrics: { $0.releaseBatches(await appender.store($0, lane: $1)) },
+                          spans: { $0.releaseBatches(await appender.store($0, lane: $1)) }))
         let acks = AckRecorder()
         func add(_ batch: EventBatch) async {
             let batch = acks.attach(batch)

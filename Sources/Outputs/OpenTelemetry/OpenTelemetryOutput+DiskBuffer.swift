@@ -4,7 +4,7 @@ import Pipeline
 
 extension OpenTelemetryOutput {
     /// The inbox loop with a disk buffer: requests of every signal are batched and encoded as
-    /// with the memory buffer, then appended to the disk buffer (`OpenTelemetryDiskAppender`,
+    /// with the memory buffer, then appended to the disk buffer (`DiskRequestAppender`,
     /// `OpenTelemetryRecord`); a sender (`DiskBufferDelivery`) reads them back in order, hands
     /// each to the lane it was made for and delivers it, as stored, through its signal's driver
     /// (`OpenTelemetryStoredPayload`), releasing it once delivered or written off.
@@ -55,12 +55,12 @@ extension OpenTelemetryOutput {
 
     /// Batches and encodes the inbox into the disk buffer until it closes (or the task is cancelled).
     private func store(_ context: OutputContext, disk: DeliveryDiskBuffer, log: RateLimitedLogger) async {
-        let appender = OpenTelemetryDiskAppender(buffer: disk.buffer, whenFull: disk.whenFull, name: name,
-                                                 metrics: context.metrics, log: log)
+        let appender = DiskRequestAppender(buffer: disk.buffer, whenFull: disk.whenFull, name: name,
+                                           metrics: context.metrics, log: log)
         let submit = OpenTelemetryShards.Submit(
-            logs: { payload, lane in await appender.append(payload, lane: lane) },
-            metrics: { payload, lane in await appender.append(payload, lane: lane) },
-            spans: { payload, lane in await appender.append(payload, lane: lane) })
+            logs: { payload, lane in payload.releaseBatches(await appender.store(payload, lane: lane)) },
+            metrics: { payload, lane in payload.releaseBatches(await appender.store(payload, lane: lane)) },
+            spans: { payload, lane in payload.releaseBatches(await appender.store(payload, lane: lane)) })
         var shards = OpenTelemetryShards(count: config.delivery.concurrency, limits: config.delivery.batch,
                                          compression: config.compression, holdsAcknowledgements: true, submit: submit)
         await DeliveryInbox.consume(context, into: &shards, name: name, carries: "logs, metrics and spans", log: log)

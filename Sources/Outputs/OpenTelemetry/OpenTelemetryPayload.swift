@@ -4,7 +4,7 @@ import Pipeline
 
 /// A request of the opentelemetry output as the delivery driver sees it: an encoded (and
 /// compressed) `Export*ServiceRequest`, sent as is on every attempt.
-protocol OpenTelemetryPayload: DeliveryPayload {
+protocol OpenTelemetryPayload: DiskStoredRequest {
     /// The signal: where the request goes, what its items are.
     var signal: OTLPSignal { get }
     /// How `body` is compressed.
@@ -18,6 +18,12 @@ protocol OpenTelemetryBatchedPayload: OpenTelemetryPayload {
     /// Releases the hold each of its batches took for it (`holdsAcknowledgements` shards:
     /// the disk buffer, once the request is stored).
     func releaseBatches(_ status: AckStatus)
+}
+
+extension OpenTelemetryPayload {
+    /// An `OpenTelemetryRecord`: the body as sent, with its signal and lane.
+    func diskRecord(lane: Int) -> DiskBufferRecord { OpenTelemetryRecord.make(self, lane: lane) }
+    var itemName: String { signal.itemName }
 }
 
 extension OTLPSignal {

@@ -4,7 +4,7 @@ import Pipeline
 extension RemoteWriteOutput {
     /// The inbox loop with a disk buffer, on any clock and transport: requests are batched and
     /// encoded as with the memory buffer, then appended to the disk buffer
-    /// (`RemoteWriteDiskAppender`); a sender (`DiskBufferDelivery`) reads them back in order,
+    /// (`DiskRequestAppender`); a sender (`DiskBufferDelivery`) reads them back in order,
     /// one lane per shard, delivers them and releases each once delivered or written off.
     ///
     /// When the inbox closes, what is batched is appended, the buffer closed, and the lanes
@@ -53,10 +53,12 @@ extension RemoteWriteOutput {
     /// Batches and encodes the inbox into the disk buffer until it closes (or the task is cancelled).
     private static func readInbox(_ context: OutputContext, disk: DeliveryDiskBuffer, delivery: DeliveryOptions,
                                   name: String, log: RateLimitedLogger) async {
-        let appender = RemoteWriteDiskAppender(buffer: disk.buffer, whenFull: disk.whenFull, name: name,
-                                               metrics: context.metrics, log: log)
+        let appender = DiskRequestAppender(buffer: disk.buffer, whenFull: disk.whenFull, name: name,
+                                           metrics: context.metrics, log: log)
         var shards = RemoteWriteShards(count: delivery.concurrency, limits: delivery.batch, holdsAcknowledgements: true) {
-            payload, shard in await appender.append(payload, shard: shard)
+            payload, shard in
+            let status = await appender.store(payload, lane: shard)
+            for batch in payload.batches { batch.acknowledgements.release(status) }
         }
         await DeliveryInbox.consume(context, into: &shards, name: name, carries: "metrics", log: log)
     }
@@ -67,4 +69,9 @@ final class ManagedAtomicCounter: Sendable {
     private let count = ManagedAtomic<Int>(0)
     func add(_ n: Int) { count.wrappingIncrement(by: n, ordering: .relaxed) }
     var value: Int { count.load(ordering: .relaxed) }
+}
+
+extension RemoteWritePayload: DiskStoredRequest {
+    func diskRecord(lane: Int) -> DiskBufferRecord { RemoteWriteRecord.make(self, shard: lane) }
+    var itemName: String { "samples" }
 }
