@@ -238,8 +238,19 @@ final class OTLPMetricsDecoderTests: XCTestCase {
         XCTAssertEqual(batch.count, 0, "nothing of the refused request stays")
     }
 
+    /// Each connection decodes with its own decoder; the delta sums are the input's.
+    func testDecodersOfTwoConnectionsShareTheDeltaSums() throws {
+        let sums = OTLPDeltaSums()
+        var first = OTLPMetricsDecoder(deltas: sums), second = OTLPMetricsDecoder(deltas: sums)
+        var a = MetricBatch(), b = MetricBatch()
+        _ = try decode(Self.delta0, &first, into: &a)
+        _ = try decode(Self.delta1, &second, into: &b)
+        XCTAssertTrue(samples(b).contains(#"jobs_done_total{job="worker",q="a"} 7.0 @1700000010000 counter"#), "\(samples(b))")
+        XCTAssertEqual(sums.count, 6)
+    }
+
     func testAccumulatorKeepsItsBound() throws {
-        var decoder = OTLPMetricsDecoder(accumulator: OTLPDeltaAccumulator(maxSeries: 4))
+        var decoder = OTLPMetricsDecoder(deltas: OTLPDeltaSums(OTLPDeltaAccumulator(maxSeries: 4)))
         var batch = MetricBatch()
         _ = try decode(Self.delta0, &decoder, into: &batch)
         XCTAssertEqual(decoder.accumulatedSeries, 3, "6 series, down to 9/10 of 4")

@@ -1,3 +1,6 @@
+import NIOConcurrencyHelpers
+import Pipeline
+
 /// Turns OTLP delta points into the cumulative values Prometheus expects: each emitted sample
 /// (a counter, a non-monotonic sum, each `le` bucket, `_count` and `_sum` of a histogram) is
 /// keyed by the hash of its final name and labels, and its deltas are added up.
@@ -12,9 +15,18 @@
 /// starts again from zero. Series are told apart by a 64-bit hash, so two colliding series
 /// would share a total.
 ///
-/// A request's additions are kept in a journal until `commit`, so a request found malformed
-/// half way through can be taken back (`rollback`) and its retry is not counted twice.
+/// A request's deltas are added in one go once it decoded (`add(_:at:to:)`), so a request
+/// found malformed half way through adds nothing.
 struct OTLPDeltaAccumulator: Sendable {
+    /// A delta sample of a decoded request: its index in the batch (whose value becomes the
+    /// running total), its series and its point's time.
+    struct Pending: Sendable {
+        var sample: Int
+        var series: UInt64
+        var delta: Double
+        var pointTime: UInt64
+    }
+
     /// Most series kept.
     let maxSeries: Int
     /// How long a series is kept without an update, in nanoseconds.
@@ -31,8 +43,6 @@ struct OTLPDeltaAccumulator: Sendable {
     }
 
     private var series: [UInt64: Series] = [:]
-    /// Each addition of the request under way, with the series as it was before.
-    private var journal: [(key: UInt64, before: Series?)] = []
     private var sequence: UInt64 = 0
     private var lastSweep: Int64 = 0
     private static let sweepInterval: Int64 = 60_000_000_000
@@ -48,19 +58,19 @@ struct OTLPDeltaAccumulator: Sendable {
     /// Adds `delta`, a point at `pointTime` (its `time_unix_nano`, 0 if none), to the series
     /// `key` at `now` (unix ns); returns its total. A point at the same time as the last one
     /// added is a repeat: the total is returned unchanged.
-    mutating func add(_ delta: Double, to key: UInt64, pointTime: UInt64, at now: Int64) -> Double {
+    private mutating func add(_ delta: Double, to key: UInt64, pointTime: UInt64, at now: Int64) -> Double {
         let before = series[key]
         if let before, pointTime != 0, pointTime == before.pointTime { return before.total }
-        journal.append((key, before))
         sequence += 1
         let total = (before?.total ?? 0) + delta
         series[key] = Series(total: total, pointTime: pointTime, updatedAt: now, sequence: sequence)
         return total
     }
 
-    /// Keeps the request's additions, then drops idle series and those over the limit.
-    mutating func commit(at now: Int64) {
-        journal.removeAll(keepingCapacity: true)
+    /// Adds a decoded request's deltas in order, giving each of its samples in `batch` its
+    /// series' running total, then drops idle series and those over the limit.
+    mutating func add(_ pending: [Pending], at now: Int64, to batch: inout MetricBatch) {
+        for p in pending { batch.setValue(p.sample, add(p.delta, to: p.series, pointTime: p.pointTime, at: now)) }
         if now - lastSweep >= Self.sweepInterval {
             lastSweep = now
             series = series.filter { now - $0.value.updatedAt < idleTimeout }
@@ -70,10 +80,22 @@ struct OTLPDeltaAccumulator: Sendable {
         let cutoff = series.values.map(\.sequence).sorted()[series.count - keep - 1]
         series = series.filter { $0.value.sequence > cutoff }
     }
+}
 
-    /// Takes back every addition since the last `commit`.
-    mutating func rollback() {
-        for entry in journal.reversed() { series[entry.key] = entry.before }
-        journal.removeAll(keepingCapacity: true)
+/// The delta sums every connection of an `opentelemetry` input shares, behind a lock.
+final class OTLPDeltaSums: Sendable {
+    private let sums: NIOLockedValueBox<OTLPDeltaAccumulator>
+
+    init(_ accumulator: OTLPDeltaAccumulator = OTLPDeltaAccumulator()) {
+        sums = NIOLockedValueBox(accumulator)
+    }
+
+    /// Series held.
+    var count: Int { sums.withLockedValue { $0.count } }
+
+    /// Adds a decoded request's deltas (see `OTLPDeltaAccumulator.add(_:at:to:)`).
+    func add(_ pending: [OTLPDeltaAccumulator.Pending], at now: Int64, to batch: inout MetricBatch) {
+        guard !pending.isEmpty else { return }
+        sums.withLockedValue { $0.add(pending, at: now, to: &batch) }
     }
 }

@@ -13,7 +13,7 @@ final class OTLPGRPCHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private let state: OTLPReceiverState
     private let lane: InputLane
-    private let decoder: OTLPRequestDecoder
+    private var decoder: OTLPRequestDecoder
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
     private var call: (signal: OTLPSignal, gzip: Bool)?

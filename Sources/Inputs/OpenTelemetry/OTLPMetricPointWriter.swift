@@ -33,7 +33,8 @@ struct OTLPMetricPointWriter: Sendable {
     static let maxSamplesPerRequest = 2_000_000
     static let maxLabelsPerRequest = 8_000_000
 
-    var accumulator: OTLPDeltaAccumulator
+    /// The delta samples of the request under way, added up only once it decoded whole.
+    private(set) var pendingDeltas: [OTLPDeltaAccumulator.Pending] = []
     /// Set when a sample was left out for the limits above (the request is then refused).
     private(set) var overLimit = false
     private var labelSet = OTLPLabelSet()
@@ -47,15 +48,12 @@ struct OTLPMetricPointWriter: Sendable {
     private var doubles: [Double] = []
     private var quantileValues: [Double] = []
 
-    init(accumulator: OTLPDeltaAccumulator) {
-        self.accumulator = accumulator
-    }
-
     /// Forgets what was stored in the previous batch.
     mutating func beginRequest() {
         le.reset()
         quantile.reset()
         overLimit = false
+        pendingDeltas.removeAll(keepingCapacity: true)
     }
 
     /// Appends `target_info` 1 when the resource has attributes besides `service.name`,
@@ -224,8 +222,9 @@ struct OTLPMetricPointWriter: Sendable {
                series: family.sumHash &+ labels, at: time, family, context, to: &batch)
     }
 
-    /// Appends one sample; a delta's value becomes its series' running total (a NaN, such as
-    /// a stale marker, is passed through and not added).
+    /// Appends one sample; a delta's value is noted in `pendingDeltas`, to become its series'
+    /// running total once the request decoded (a NaN, such as a stale marker, is passed
+    /// through and not added).
     private mutating func append(_ name: ByteSpan, _ labels: ArraySlice<LabelRecord>, _ value: Double, series: UInt64,
                                  at time: UInt64, _ family: OTLPMetricFamily, _ context: OTLPPointContext,
                                  to batch: inout MetricBatch) {
@@ -233,9 +232,11 @@ struct OTLPMetricPointWriter: Sendable {
             overLimit = true
             return
         }
-        let total = family.isDelta && !value.isNaN ? accumulator.add(value, to: series, pointTime: time, at: context.receivedAt) : value
+        if family.isDelta, !value.isNaN {
+            pendingDeltas.append(OTLPDeltaAccumulator.Pending(sample: batch.count, series: series, delta: value, pointTime: time))
+        }
         let timestamp = (time != 0 ? Int64(bitPattern: time) : context.receivedAt) / 1_000_000
-        batch.append(nameSpan: name, labels: labels, value: total, timestamp: timestamp, kind: family.kind)
+        batch.append(nameSpan: name, labels: labels, value: value, timestamp: timestamp, kind: family.kind)
     }
 
     /// Stores the point's labels: its attributes (field `field`) and the context's; returns

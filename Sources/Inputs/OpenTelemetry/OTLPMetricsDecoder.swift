@@ -43,18 +43,24 @@ struct OTLPMetricsDecodeResult: Sendable, Equatable {
 ///   point with a scale outside -10…20.
 ///
 /// A malformed request throws and leaves the batch with the samples it had (those appended
-/// before the fault are removed, their bytes stay in the arena) and the accumulator as it was.
+/// before the fault are removed, their bytes stay in the arena) and the delta sums as they
+/// were: deltas are added up only once the request decoded whole.
+///
+/// Each connection decodes with its own decoder, so the input's event loops decode in
+/// parallel; only the delta sums, which every connection's series share, are behind a lock,
+/// held while a request's deltas are added.
 struct OTLPMetricsDecoder: Sendable {
-    private var writer: OTLPMetricPointWriter
+    private let deltas: OTLPDeltaSums
+    private var writer = OTLPMetricPointWriter()
     private var name: [UInt8] = []
     private var text = ByteBuffer()
 
-    init(accumulator: OTLPDeltaAccumulator = OTLPDeltaAccumulator()) {
-        writer = OTLPMetricPointWriter(accumulator: accumulator)
+    init(deltas: OTLPDeltaSums = OTLPDeltaSums()) {
+        self.deltas = deltas
     }
 
     /// Series whose deltas are being added up.
-    var accumulatedSeries: Int { writer.accumulator.count }
+    var accumulatedSeries: Int { deltas.count }
 
     /// Appends the samples of `request` to `batch`; `receivedAt` is unix nanoseconds.
     mutating func decode(_ request: UnsafeRawBufferPointer, receivedAt: Int64,
@@ -74,10 +80,9 @@ struct OTLPMetricsDecoder: Sendable {
             }
         } catch {
             batch.retain { $0 < before }
-            writer.accumulator.rollback()
             throw error
         }
-        writer.accumulator.commit(at: receivedAt)
+        deltas.add(writer.pendingDeltas, at: receivedAt, to: &batch)
         return result
     }
 

@@ -10,7 +10,7 @@ final class OTLPReceiverState: Sendable {
     let metrics: ComponentMetrics
     let log: RateLimitedLogger
     /// Delta temporality is accumulated per series across requests, whichever loop they come on.
-    let metricsDecoder: NIOLockedValueBox<OTLPMetricsDecoder>
+    let deltas = OTLPDeltaSums()
     let connections = ManagedAtomic<Int>(0)
     /// Data points refused inside an accepted request (answered in `partial_success`).
     let rejectedPoints: ManagedAtomic<Int>
@@ -19,7 +19,6 @@ final class OTLPReceiverState: Sendable {
         self.config = config
         self.metrics = metrics
         self.log = log
-        metricsDecoder = NIOLockedValueBox(OTLPMetricsDecoder())
         rejectedPoints = metrics.dropCounter("rejected")
     }
 

@@ -4,9 +4,16 @@ import Pipeline
 
 /// Turns one OTLP request body into the batch it carries: gunzipped (within
 /// `max_body_bytes`), JSON transcoded to protobuf, then decoded by signal. Spans are only
-/// checked and counted (`OTLPTraceScanner`); logs and metrics become events.
+/// checked and counted (`OTLPTraceScanner`); logs and metrics become events. One per
+/// connection (its metrics decoder keeps scratch space; the delta sums are the input's).
 struct OTLPRequestDecoder {
     let state: OTLPReceiverState
+    private var metricsDecoder: OTLPMetricsDecoder
+
+    init(state: OTLPReceiverState) {
+        self.state = state
+        metricsDecoder = OTLPMetricsDecoder(deltas: state.deltas)
+    }
 
     /// What a request became: its batch, and the items refused inside it (partial success).
     struct Decoded {
@@ -15,7 +22,7 @@ struct OTLPRequestDecoder {
         var rejection: String?
     }
 
-    func decode(_ body: ByteBuffer, signal: OTLPSignal, format: OTLPBodyFormat, now: Int64) -> Result<Decoded, OTLPRefusal> {
+    mutating func decode(_ body: ByteBuffer, signal: OTLPSignal, format: OTLPBodyFormat, now: Int64) -> Result<Decoded, OTLPRefusal> {
         var bytes = body
         if format.gzip {
             switch Gzip.inflate(body, limit: state.config.maxBodyBytes) {
@@ -53,11 +60,9 @@ struct OTLPRequestDecoder {
         return Decoded(batch: .logs(batch))
     }
 
-    private func metrics(_ request: UnsafeRawBufferPointer, now: Int64) throws -> Decoded {
+    private mutating func metrics(_ request: UnsafeRawBufferPointer, now: Int64) throws -> Decoded {
         var batch = MetricBatch(capacity: 64)
-        let result = try state.metricsDecoder.withLockedValue { decoder in
-            try decoder.decode(request, receivedAt: now, into: &batch)
-        }
+        let result = try metricsDecoder.decode(request, receivedAt: now, into: &batch)
         return Decoded(batch: .metrics(batch), rejected: result.rejected, rejection: result.rejectionMessage)
     }
 }

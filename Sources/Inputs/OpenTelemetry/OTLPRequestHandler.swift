@@ -13,7 +13,7 @@ final class OTLPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
 
     let state: OTLPReceiverState
     private let lane: InputLane
-    private let decoder: OTLPRequestDecoder
+    private var decoder: OTLPRequestDecoder
     /// Set when the connection opened over `max_connections`: its requests get a 503.
     private var overLimit = false
     private var head: HTTPRequestHead?

@@ -13,7 +13,8 @@ extension OpenTelemetryInputConfig: PipelineTestInputDecoding {
         let quiet = Logger(label: "pipectl-test", factory: { _ in SwiftLogNoOpLogHandler() })
         let state = OTLPReceiverState(config: self, metrics: ComponentMetrics(id: "test"), log: RateLimitedLogger(logger: quiet))
         let json = OTLPBodyFormat(json: true, gzip: false)
-        switch OTLPRequestDecoder(state: state).decode(ByteBuffer(string: body), signal: signal, format: json, now: WallClock.nanoseconds()) {
+        var decoder = OTLPRequestDecoder(state: state)
+        switch decoder.decode(ByteBuffer(string: body), signal: signal, format: json, now: WallClock.nanoseconds()) {
         case .success(let decoded): return (decoded.batch, signal.port)
         case .failure(let refusal): throw PipectlError(refusal.message)
         }
