@@ -27,6 +27,9 @@ final class OTLPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Hands decoded requests downstream (made with the first request, on the loop).
     private var requests: OTLPRequestQueue?
 
+    /// The largest body buffer a connection keeps between requests.
+    static let keptBodyCapacity = 1 << 20
+
     init(state: OTLPReceiverState, lane: InputLane) {
         self.state = state
         self.lane = lane
@@ -77,8 +80,9 @@ final class OTLPRequestHandler: ChannelInboundHandler, @unchecked Sendable {
             }
             guard let (signal, format) = accepted else { return }
             decodeAndQueue(context, head, signal: signal, format: format)
-            // A fresh buffer: a keep-alive connection does not hold on to its largest body.
-            body = ByteBuffer()
+            // The buffer is reused for the next body (a span batch that shares it makes the next
+            // write copy on write), but a keep-alive connection does not keep a large one.
+            if body.capacity > Self.keptBodyCapacity { body = ByteBuffer() }
         }
     }
 
