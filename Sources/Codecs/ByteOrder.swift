@@ -29,4 +29,30 @@ package enum ByteOrder {
     package static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
+
+    /// True when `a` holds the bytes of `text`.
+    @inlinable
+    package static func equal(_ a: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
+        equal(a, UnsafeRawBufferPointer(text))
+    }
+
+    /// True when `a` starts with the bytes of `text`.
+    @inlinable
+    package static func hasPrefix(_ a: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
+        a.count >= text.utf8CodeUnitCount && equal(UnsafeRawBufferPointer(rebasing: a[..<text.utf8CodeUnitCount]), text)
+    }
+
+    /// True when `a` ends with the bytes of `text`.
+    @inlinable
+    package static func hasSuffix(_ a: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
+        a.count >= text.utf8CodeUnitCount && equal(UnsafeRawBufferPointer(rebasing: a[(a.count - text.utf8CodeUnitCount)...]), text)
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// The UTF-8 bytes of a string literal (they live as long as the program).
+    @inlinable
+    package init(_ text: StaticString) {
+        self.init(start: text.utf8Start, count: text.utf8CodeUnitCount)
+    }
 }

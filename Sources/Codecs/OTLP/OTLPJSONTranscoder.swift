@@ -148,7 +148,7 @@ public enum OTLPJSONTranscoder {
             return try number(of: field, &s, "invalid number") { parseDouble($0)?.bitPattern }
         case .enumeration(let enumeration):
             return try number(of: field, &s, "unknown enum value") { text in
-                if let value = enumeration.names.firstIndex(where: { equal(text, $0) }) { return UInt64(value) }
+                if let value = enumeration.names.firstIndex(where: { ByteOrder.equal(text, $0) }) { return UInt64(value) }
                 return parseInteger(text).flatMap { integerBits($0, as: .int32) }
             }
         default:
@@ -214,9 +214,9 @@ public enum OTLPJSONTranscoder {
 
     /// A JSON number, or "NaN", "Infinity", "-Infinity" (proto3 JSON).
     private static func parseDouble(_ text: UnsafeRawBufferPointer) -> Double? {
-        if equal(text, "NaN") { return .nan }
-        if equal(text, "Infinity") { return .infinity }
-        if equal(text, "-Infinity") { return -.infinity }
+        if ByteOrder.equal(text, "NaN") { return .nan }
+        if ByteOrder.equal(text, "Infinity") { return .infinity }
+        if ByteOrder.equal(text, "-Infinity") { return -.infinity }
         guard OTLPJSONScanner.numberEnd(text, from: 0) == text.count, text.count <= 64 else { return nil }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: text.count + 1) { cString in
             for (i, c) in text.enumerated() { cString[i] = CChar(bitPattern: c) }
@@ -273,15 +273,9 @@ public enum OTLPJSONTranscoder {
     }
 }
 
-/// True when `text` is `word`.
-private func equal(_ text: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
-    text.count == word.utf8CodeUnitCount
-        && text.elementsEqual(UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
-}
-
 extension OTLPJSONField {
     /// True when `name` is this field's JSON or proto name.
-    fileprivate func isNamed(_ name: UnsafeRawBufferPointer) -> Bool { equal(name, jsonName) || equal(name, protoName) }
+    fileprivate func isNamed(_ name: UnsafeRawBufferPointer) -> Bool { ByteOrder.equal(name, jsonName) || ByteOrder.equal(name, protoName) }
 }
 
 extension OTLPJSONScanner {

@@ -47,7 +47,7 @@ public struct OTLPKeyValues {
 
     /// The value of the first entry keyed `key`, or nil.
     public func first(key: StaticString) throws(ProtobufReader.Malformed) -> OTLPAnyValue? {
-        try first(key: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        try first(key: UnsafeRawBufferPointer(key))
     }
 
     /// Writes the entries as a JSON object, `{"key":value,…}` (values as `OTLPAnyValue.writeJSON`).

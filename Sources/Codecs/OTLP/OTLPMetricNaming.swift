@@ -37,11 +37,11 @@ package enum OTLPMetricNaming {
             let slash = cleaned.firstIndex(of: UInt8(ascii: "/"))
             let main = UnsafeRawBufferPointer(rebasing: cleaned[..<(slash ?? cleaned.count)])
             var words = RawWriter(UnsafeMutableRawBufferPointer(rebasing: scratch[unit.count...]))
-            if shape == .gauge, equals(cleaned, "1") {
+            if shape == .gauge, ByteOrder.equal(cleaned, "1") {
                 words.write("ratio")
             } else if let word = word(for: main, in: mainUnits) {
                 words.write(word)
-            } else if !equals(main, "1") {
+            } else if !ByteOrder.equal(main, "1") {
                 words.write(main)
             }
             let mainLength = words.count
@@ -72,7 +72,7 @@ package enum OTLPMetricNaming {
     /// (`requests_total` in bytes → `requests_bytes_total`).
     private static func removeTotal(from out: inout [UInt8], start: Int) {
         let suffix: StaticString = "_total"
-        let total = UnsafeRawBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)
+        let total = UnsafeRawBufferPointer(suffix)
         guard out.count - start > total.count, out[(out.count - total.count)...].elementsEqual(total) else { return }
         out.removeLast(total.count)
     }
@@ -93,11 +93,7 @@ package enum OTLPMetricNaming {
     ]
 
     private static func word(for unit: UnsafeRawBufferPointer, in table: [(StaticString, StaticString)]) -> StaticString? {
-        table.first { equals(unit, $0.0) }?.1
-    }
-
-    private static func equals(_ bytes: UnsafeRawBufferPointer, _ string: StaticString) -> Bool {
-        bytes.elementsEqual(UnsafeRawBufferPointer(start: string.utf8Start, count: string.utf8CodeUnitCount))
+        table.first { ByteOrder.equal(unit, $0.0) }?.1
     }
 
     /// Copies `unit` into `scratch` without `{…}` annotations and spaces; returns the copy.
@@ -119,7 +115,7 @@ package enum OTLPMetricNaming {
     }
 
     private static func appendSuffix(_ word: StaticString, to out: inout [UInt8], start: Int) {
-        appendSuffix(UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount), to: &out, start: start)
+        appendSuffix(UnsafeRawBufferPointer(word), to: &out, start: start)
     }
 
     /// Appends `_<word>` (sanitised, trimmed of `_`) unless it is empty or the name from

@@ -35,7 +35,7 @@ struct OTLPBoundLabels: Sendable {
     /// Makes `labels` those of `newBounds`, storing them in `batch` unless they are the last ones.
     mutating func use(_ newBounds: [Double], in batch: inout MetricBatch) {
         guard newBounds.count != bounds.count || !newBounds.elementsEqual(bounds, by: { $0.bitPattern == $1.bitPattern }) else { return }
-        let nameBytes = UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        let nameBytes = UnsafeRawBufferPointer(name)
         let nameSpan = self.nameSpan ?? batch.store(nameBytes)
         self.nameSpan = nameSpan
         bounds.removeAll(keepingCapacity: true)

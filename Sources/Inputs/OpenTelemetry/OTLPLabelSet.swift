@@ -68,7 +68,7 @@ struct OTLPLabelSet: Sendable {
     /// `ByteHash.seriesLabel`.
     mutating func add(_ name: StaticString, _ label: LabelRecord, hash: UInt64) {
         let nameStart = text.count
-        text.append(contentsOf: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        text.append(contentsOf: UnsafeRawBufferPointer(name))
         entries.append(Entry(name: nameStart..<text.count, key: 0..<0, value: 0..<0, added: label, addedHash: hash))
     }
 
@@ -77,7 +77,7 @@ struct OTLPLabelSet: Sendable {
     @discardableResult
     mutating func store(in batch: inout MetricBatch, request: UnsafeRawBufferPointer,
                         reserving reserved: StaticString = "") -> Int {
-        let reservedName = UnsafeRawBufferPointer(start: reserved.utf8Start, count: reserved.utf8CodeUnitCount)
+        let reservedName = UnsafeRawBufferPointer(reserved)
         output.removeAll(keepingCapacity: true)
         written.removeAll(keepingCapacity: true)
         labels.removeAll(keepingCapacity: true)

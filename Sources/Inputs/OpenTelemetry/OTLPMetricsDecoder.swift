@@ -167,7 +167,7 @@ struct OTLPMetricsDecoder: Sendable {
 
     /// The label `name` = the bytes in `text`, stored, with its series hash contribution.
     private func storeLabel(_ name: StaticString, in batch: inout MetricBatch) -> (name: StaticString, label: LabelRecord, hash: UInt64) {
-        let nameBytes = UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        let nameBytes = UnsafeRawBufferPointer(name)
         return text.withUnsafeReadableBytes { value in
             (name, LabelRecord(name: batch.store(nameBytes), value: batch.store(value)),
              ByteHash.seriesLabel(name: nameBytes, value: value))
@@ -255,7 +255,7 @@ extension OTLPMetricsDecoder {
     /// Stores `name` + `suffix`; returns its span and `ByteHash.seriesName`.
     private mutating func storeName(suffix: StaticString, in batch: inout MetricBatch) -> (ByteSpan, UInt64) {
         let base = name.count
-        name.append(contentsOf: UnsafeRawBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
+        name.append(contentsOf: UnsafeRawBufferPointer(suffix))
         defer { name.removeLast(name.count - base) }
         return name.withUnsafeBytes { (batch.store($0), ByteHash.seriesName($0)) }
     }

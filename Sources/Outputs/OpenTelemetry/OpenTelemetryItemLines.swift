@@ -199,8 +199,8 @@ enum OpenTelemetryItemLines {
         if let resource = try field(1, of: resource, request) {
             try OTLPKeyValues(buffer: request, message: resource, field: 1).forEach { key, value in
                 switch key.count {
-                case 12 where key.elementsEqual("service.name".utf8): try label(bytes("job"), value)
-                case 19 where key.elementsEqual("service.instance.id".utf8): try label(bytes("instance"), value)
+                case 12 where key.elementsEqual("service.name".utf8): try label(UnsafeRawBufferPointer("job"), value)
+                case 19 where key.elementsEqual("service.instance.id".utf8): try label(UnsafeRawBufferPointer("instance"), value)
                 default: try label(key, value)
                 }
             }
@@ -218,10 +218,6 @@ enum OpenTelemetryItemLines {
             if f.number == number, case .bytes(let r) = f.value { found = r }
         }
         return found
-    }
-
-    private static func bytes(_ text: StaticString) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
     }
 
     private static func writeField(_ key: StaticString, _ request: UnsafeRawBufferPointer, _ range: Range<Int>,

@@ -70,30 +70,30 @@ enum OpenTelemetryLogRecord {
     private static func special(_ name: UnsafeRawBufferPointer, _ value: FieldValue, _ batch: LogBatch,
                                 record: inout ProtobufWriter, resource: inout ProtobufWriter,
                                 scope: inout ProtobufWriter) -> UInt64? {
-        if starts(name, with: "resource."), name.count > 9 {
+        if ByteOrder.hasPrefix(name, "resource."), name.count > 9 {
             OpenTelemetryAttributes.writeKeyValue(1, key: UnsafeRawBufferPointer(rebasing: name[9...]), &resource) {
                 OpenTelemetryAttributes.writeValue(value, of: batch, &$0)
             }
             return nil
         }
         switch (value, name.count) {
-        case (.bytes(let span), 10) where equals(name, "scope.name"):
+        case (.bytes(let span), 10) where ByteOrder.equal(name, "scope.name"):
             batch.withBytes(span) { OpenTelemetryAttributes.writeString(1, $0, &scope) }
-        case (.bytes(let span), 13) where equals(name, "scope.version"):
+        case (.bytes(let span), 13) where ByteOrder.equal(name, "scope.version"):
             batch.withBytes(span) { OpenTelemetryAttributes.writeString(2, $0, &scope) }
-        case (_, 7...) where starts(name, with: "scope."):
+        case (_, 7...) where ByteOrder.hasPrefix(name, "scope."):
             OpenTelemetryAttributes.writeKeyValue(3, key: UnsafeRawBufferPointer(rebasing: name[6...]), &scope) {
                 OpenTelemetryAttributes.writeValue(value, of: batch, &$0)
             }
-        case (.int(let number), 15) where equals(name, "severity_number") && (1...24).contains(number):
+        case (.int(let number), 15) where ByteOrder.equal(name, "severity_number") && (1...24).contains(number):
             return UInt64(number)
-        case (.bytes(let span), 8) where equals(name, "trace_id") && batch.withBytes(span, { isHex($0, count: 32) }):
+        case (.bytes(let span), 8) where ByteOrder.equal(name, "trace_id") && batch.withBytes(span, { isHex($0, count: 32) }):
             batch.withBytes(span) { writeHex(9, $0, &record) }
-        case (.bytes(let span), 7) where equals(name, "span_id") && batch.withBytes(span, { isHex($0, count: 16) }):
+        case (.bytes(let span), 7) where ByteOrder.equal(name, "span_id") && batch.withBytes(span, { isHex($0, count: 16) }):
             batch.withBytes(span) { writeHex(10, $0, &record) }
-        case (.bytes(let span), 10) where equals(name, "event_name"):
+        case (.bytes(let span), 10) where ByteOrder.equal(name, "event_name"):
             batch.withBytes(span) { OpenTelemetryAttributes.writeString(12, $0, &record) }
-        case (.int(let flags), 5) where equals(name, "flags") && (0...Int64(UInt32.max)).contains(flags):
+        case (.int(let flags), 5) where ByteOrder.equal(name, "flags") && (0...Int64(UInt32.max)).contains(flags):
             record.fixed32Field(8, UInt32(flags))
         default:
             OpenTelemetryAttributes.writeKeyValue(6, key: name, &record) { OpenTelemetryAttributes.writeValue(value, of: batch, &$0) }
@@ -105,18 +105,8 @@ enum OpenTelemetryLogRecord {
     private static func attribute(_ key: FieldKey, _ value: FieldValue, _ batch: LogBatch, _ record: inout ProtobufWriter) {
         guard case .known(let known) = key else { preconditionFailure("BUG: custom keys are written by name") }
         let name = known.staticName
-        OpenTelemetryAttributes.writeKeyValue(6, key: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount),
+        OpenTelemetryAttributes.writeKeyValue(6, key: UnsafeRawBufferPointer(name),
                                               &record) { OpenTelemetryAttributes.writeValue(value, of: batch, &$0) }
-    }
-
-    private static func equals(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
-        bytes.count == text.utf8CodeUnitCount && starts(bytes, with: text)
-    }
-
-    private static func starts(_ bytes: UnsafeRawBufferPointer, with prefix: StaticString) -> Bool {
-        bytes.count >= prefix.utf8CodeUnitCount
-            && UnsafeRawBufferPointer(rebasing: bytes[..<prefix.utf8CodeUnitCount])
-                .elementsEqual(UnsafeRawBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
     }
 
     private static func isHex(_ text: UnsafeRawBufferPointer, count: Int) -> Bool {

@@ -49,9 +49,9 @@ enum OpenTelemetryMetricPoint {
         for label in view.labels(of: i) {
             let labelName = view.bytes(label.name), value = view.bytes(label.value)
             series = ByteHash.hash(value, seed: ByteHash.hash(labelName, seed: series))
-            if equals(labelName, "job") {
+            if ByteOrder.equal(labelName, "job") {
                 job = value
-            } else if equals(labelName, "instance") {
+            } else if ByteOrder.equal(labelName, "instance") {
                 instance = value
             } else {
                 OpenTelemetryAttributes.writeKeyValue(7, key: labelName, &point) { OpenTelemetryAttributes.writeText(value: value, &$0) }
@@ -74,23 +74,13 @@ enum OpenTelemetryMetricPoint {
     static func kind(_ kind: MetricKind, _ name: UnsafeRawBufferPointer) -> Kind {
         switch kind {
         case .counter: .sum
-        case .histogram, .summary: ends(name, "_count") || (kind == .histogram && ends(name, "_bucket")) ? .sum : .gauge
+        case .histogram, .summary: ByteOrder.hasSuffix(name, "_count") || (kind == .histogram && ByteOrder.hasSuffix(name, "_bucket")) ? .sum : .gauge
         case .gauge, .untyped: .gauge
         }
     }
 
     private static func writeResourceAttribute(_ key: StaticString, _ value: UnsafeRawBufferPointer, _ resource: inout ProtobufWriter) {
-        OpenTelemetryAttributes.writeKeyValue(1, key: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount),
+        OpenTelemetryAttributes.writeKeyValue(1, key: UnsafeRawBufferPointer(key),
                                               &resource) { OpenTelemetryAttributes.writeText(value: value, &$0) }
-    }
-
-    private static func equals(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
-        bytes.count == text.utf8CodeUnitCount && ends(bytes, text)
-    }
-
-    private static func ends(_ bytes: UnsafeRawBufferPointer, _ suffix: StaticString) -> Bool {
-        bytes.count >= suffix.utf8CodeUnitCount
-            && UnsafeRawBufferPointer(rebasing: bytes[(bytes.count - suffix.utf8CodeUnitCount)...])
-                .elementsEqual(UnsafeRawBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
     }
 }
