@@ -1,3 +1,4 @@
+import Codecs
 @testable import Outputs
 import XCTest
 
@@ -26,7 +27,7 @@ final class OpenTelemetryLogRecordTests: XCTestCase {
             [0xFF], [0xC0, 0x80], [0xC1, 0xBF], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
             [0xF5, 0x80, 0x80, 0x80], [0xE2, 0x82], [0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x80], [0xC3, 0x28],
         ]
-        for bytes in valid { XCTAssertTrue(bytes.withUnsafeBytes(OpenTelemetryUTF8.isValid), "\(bytes)") }
-        for bytes in invalid { XCTAssertFalse(bytes.withUnsafeBytes(OpenTelemetryUTF8.isValid), "\(bytes)") }
+        for bytes in valid { XCTAssertTrue(bytes.withUnsafeBytes(UTF8Validation.isValid), "\(bytes)") }
+        for bytes in invalid { XCTAssertFalse(bytes.withUnsafeBytes(UTF8Validation.isValid), "\(bytes)") }
     }
 }

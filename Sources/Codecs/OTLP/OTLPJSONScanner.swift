@@ -190,7 +190,7 @@ struct OTLPJSONScanner {
             } else if c < 0x80 {
                 decoded += 1
                 i += 1
-            } else if let n = utf8Length(at: i) {
+            } else if let n = UTF8Validation.sequenceLength(bytes, at: i) {
                 decoded += n
                 i += n
             } else {
@@ -218,7 +218,7 @@ struct OTLPJSONScanner {
             } else if c < 0x80 {
                 buffer.writeInteger(c)
                 i += 1
-            } else if let n = utf8Length(at: i) {
+            } else if let n = UTF8Validation.sequenceLength(bytes, at: i) {
                 buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]))
                 i += n
             } else {
@@ -266,23 +266,5 @@ struct OTLPJSONScanner {
             v = v << 4 | UInt32(d)
         }
         return v
-    }
-
-    /// Length of the well-formed multi-byte UTF-8 sequence at `i` (Unicode table 3-7), or nil.
-    private func utf8Length(at i: Int) -> Int? {
-        let (n, low, high): (Int, UInt8, UInt8)
-        switch bytes[i] {
-        case 0xC2...0xDF: (n, low, high) = (2, 0x80, 0xBF)
-        case 0xE0: (n, low, high) = (3, 0xA0, 0xBF)
-        case 0xE1...0xEC, 0xEE, 0xEF: (n, low, high) = (3, 0x80, 0xBF)
-        case 0xED: (n, low, high) = (3, 0x80, 0x9F)
-        case 0xF0: (n, low, high) = (4, 0x90, 0xBF)
-        case 0xF1...0xF3: (n, low, high) = (4, 0x80, 0xBF)
-        case 0xF4: (n, low, high) = (4, 0x80, 0x8F)
-        default: return nil
-        }
-        guard i + n <= bytes.count, (low...high).contains(bytes[i + 1]) else { return nil }
-        for k in (i + 2)..<(i + n) where bytes[k] & 0xC0 != 0x80 { return nil }
-        return n
     }
 }

@@ -32,12 +32,12 @@ enum OpenTelemetryAttributes {
 
     /// The `AnyValue` fields of a text: `string_value`, or `bytes_value` when it is not UTF-8.
     static func writeText(value bytes: UnsafeRawBufferPointer, _ writer: inout ProtobufWriter) {
-        writer.bytesField(OpenTelemetryUTF8.isValid(bytes) ? 1 : 7, bytes)
+        writer.bytesField(UTF8Validation.isValid(bytes) ? 1 : 7, bytes)
     }
 
     /// A `string` field: `bytes` as is when UTF-8, else repaired (U+FFFD for each bad sequence).
     static func writeString(_ field: UInt32, _ bytes: UnsafeRawBufferPointer, _ writer: inout ProtobufWriter) {
-        if OpenTelemetryUTF8.isValid(bytes) {
+        if UTF8Validation.isValid(bytes) {
             writer.bytesField(field, bytes)
         } else {
             writer.stringField(field, String(decoding: bytes, as: UTF8.self))
