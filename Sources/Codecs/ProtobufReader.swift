@@ -1,12 +1,12 @@
 /// One field of a protobuf message as `ProtobufReader` reads it off the wire.
-public struct ProtobufField {
+package struct ProtobufField {
     /// The field number.
-    public let number: UInt32
+    package let number: UInt32
     /// The value: its wire type decides which case.
-    public let value: Value
+    package let value: Value
 
     /// A field value before its schema type is applied.
-    public enum Value {
+    package enum Value {
         /// Wire type 0: int32/int64/uint*/bool/enum (sint* are zigzag, see `zigzag`).
         case varint(UInt64)
         /// Wire type 1: fixed64, sfixed64, double.
@@ -19,28 +19,28 @@ public struct ProtobufField {
     }
 
     /// The varint value, or nil for another wire type.
-    @inlinable public var varint: UInt64? {
+    @inlinable package var varint: UInt64? {
         if case .varint(let v) = value { return v }
         return nil
     }
 
     /// The 64-bit fixed value, or nil for another wire type.
-    @inlinable public var fixed64: UInt64? {
+    @inlinable package var fixed64: UInt64? {
         if case .fixed64(let v) = value { return v }
         return nil
     }
 
     /// The byte range of a length-delimited value, or nil for another wire type.
-    @inlinable public var bytes: Range<Int>? {
+    @inlinable package var bytes: Range<Int>? {
         if case .bytes(let r) = value { return r }
         return nil
     }
 
     /// The value as a double (`fixed64` bits), or nil for another wire type.
-    @inlinable public var double: Double? { fixed64.map(Double.init(bitPattern:)) }
+    @inlinable package var double: Double? { fixed64.map(Double.init(bitPattern:)) }
 
     /// Decodes a zigzag varint (sint32, sint64).
-    @inlinable public static func zigzag(_ v: UInt64) -> Int64 { Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1))) }
+    @inlinable package static func zigzag(_ v: UInt64) -> Int64 { Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1))) }
 }
 
 /// Walks the fields of one protobuf message in a byte buffer, without a schema and without
@@ -49,46 +49,46 @@ public struct ProtobufField {
 ///
 /// Malformed input (a cut-short varint or length, an unknown wire type, a group) makes
 /// `next()` throw, so a caller tells a truncated body from the end of a message.
-public struct ProtobufReader {
+package struct ProtobufReader {
     /// The buffer the ranges index into; it must outlive the reader.
-    public let buffer: UnsafeRawBufferPointer
+    package let buffer: UnsafeRawBufferPointer
     /// Where the next field starts.
-    public private(set) var offset: Int
+    package private(set) var offset: Int
     /// Where this message ends.
-    public let end: Int
+    package let end: Int
 
     /// A reader of the whole of `buffer`.
-    public init(_ buffer: UnsafeRawBufferPointer) {
+    package init(_ buffer: UnsafeRawBufferPointer) {
         self.buffer = buffer
         offset = 0
         end = buffer.count
     }
 
     /// A reader of `range` of `buffer`.
-    public init(_ buffer: UnsafeRawBufferPointer, range: Range<Int>) {
+    package init(_ buffer: UnsafeRawBufferPointer, range: Range<Int>) {
         self.buffer = buffer
         offset = range.lowerBound
         end = range.upperBound
     }
 
     /// A reader of the embedded message at `range` of the same buffer.
-    @inlinable public func reader(for range: Range<Int>) -> ProtobufReader { ProtobufReader(buffer, range: range) }
+    @inlinable package func reader(for range: Range<Int>) -> ProtobufReader { ProtobufReader(buffer, range: range) }
 
     /// Why a message could not be read.
-    public struct Malformed: Error, CustomStringConvertible {
+    package struct Malformed: Error, CustomStringConvertible {
         /// Offset in the buffer where reading failed.
-        public let offset: Int
-        public let reason: String
-        public var description: String { "malformed protobuf at byte \(offset): \(reason)" }
+        package let offset: Int
+        package let reason: String
+        package var description: String { "malformed protobuf at byte \(offset): \(reason)" }
 
-        public init(offset: Int, reason: String) {
+        package init(offset: Int, reason: String) {
             self.offset = offset
             self.reason = reason
         }
     }
 
     /// The next field, or nil at the end of the message.
-    public mutating func next() throws(Malformed) -> ProtobufField? {
+    package mutating func next() throws(Malformed) -> ProtobufField? {
         guard offset < end else { return nil }
         let start = offset
         guard let key = readVarint() else { throw Malformed(offset: start, reason: "truncated field key") }
@@ -121,16 +121,16 @@ public struct ProtobufReader {
     }
 
     /// The bytes at `range` of the buffer.
-    @inlinable public func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+    @inlinable package func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: buffer[range])
     }
 
     /// The bytes at `range` as a string (UTF-8, invalid sequences repaired); off hot paths.
-    public func string(_ range: Range<Int>) -> String { String(decoding: slice(range), as: UTF8.self) }
+    package func string(_ range: Range<Int>) -> String { String(decoding: slice(range), as: UTF8.self) }
 
     /// Calls `body` with each element of a packed repeated varint field at `range` (or the
     /// single value of an unpacked one, when the caller passes a varint field's value).
-    public func forEachPackedVarint(_ range: Range<Int>, _ body: (UInt64) -> Void) throws(Malformed) {
+    package func forEachPackedVarint(_ range: Range<Int>, _ body: (UInt64) -> Void) throws(Malformed) {
         var inner = reader(for: range)
         while inner.offset < inner.end {
             guard let v = inner.readVarint() else { throw Malformed(offset: inner.offset, reason: "truncated packed varint") }
@@ -139,7 +139,7 @@ public struct ProtobufReader {
     }
 
     /// Calls `body` with each element of a packed repeated 64-bit fixed field at `range`.
-    public func forEachPackedFixed64(_ range: Range<Int>, _ body: (UInt64) -> Void) throws(Malformed) {
+    package func forEachPackedFixed64(_ range: Range<Int>, _ body: (UInt64) -> Void) throws(Malformed) {
         guard range.count % 8 == 0 else { throw Malformed(offset: range.lowerBound, reason: "packed fixed64 of \(range.count) bytes") }
         var at = range.lowerBound
         while at < range.upperBound {

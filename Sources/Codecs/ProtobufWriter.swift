@@ -3,19 +3,19 @@ import NIOCore
 /// Appends protobuf fields to a `ByteBuffer`, for messages whose shape is known only as they
 /// are written (OTLP requests): an embedded message is written in place and its length
 /// put in front afterwards, so no scratch buffer is needed per message.
-public struct ProtobufWriter {
+package struct ProtobufWriter {
     /// The encoded bytes so far.
-    public var buffer: ByteBuffer
+    package var buffer: ByteBuffer
 
-    public init(buffer: ByteBuffer = ByteBuffer()) { self.buffer = buffer }
+    package init(buffer: ByteBuffer = ByteBuffer()) { self.buffer = buffer }
 
     /// Writes a field key.
-    @inlinable public mutating func key(_ field: UInt32, wireType: UInt32) {
+    @inlinable package mutating func key(_ field: UInt32, wireType: UInt32) {
         varint(UInt64(field << 3 | wireType))
     }
 
     /// Writes a bare varint.
-    @inlinable public mutating func varint(_ value: UInt64) {
+    @inlinable package mutating func varint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
             buffer.writeInteger(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -26,44 +26,44 @@ public struct ProtobufWriter {
 
     /// Writes a varint field (int32, int64, uint*, bool, enum); zero is written too, so a
     /// caller that follows proto3's "default is absent" skips it itself.
-    @inlinable public mutating func varintField(_ field: UInt32, _ value: UInt64) {
+    @inlinable package mutating func varintField(_ field: UInt32, _ value: UInt64) {
         key(field, wireType: 0)
         varint(value)
     }
 
     /// Writes a fixed64 field (fixed64, sfixed64 as its bit pattern).
-    @inlinable public mutating func fixed64Field(_ field: UInt32, _ value: UInt64) {
+    @inlinable package mutating func fixed64Field(_ field: UInt32, _ value: UInt64) {
         key(field, wireType: 1)
         buffer.writeInteger(value, endianness: .little)
     }
 
     /// Writes a double field.
-    @inlinable public mutating func doubleField(_ field: UInt32, _ value: Double) {
+    @inlinable package mutating func doubleField(_ field: UInt32, _ value: Double) {
         fixed64Field(field, value.bitPattern)
     }
 
     /// Writes a fixed32 field.
-    @inlinable public mutating func fixed32Field(_ field: UInt32, _ value: UInt32) {
+    @inlinable package mutating func fixed32Field(_ field: UInt32, _ value: UInt32) {
         key(field, wireType: 5)
         buffer.writeInteger(value, endianness: .little)
     }
 
     /// Writes a bytes or string field.
-    public mutating func bytesField(_ field: UInt32, _ bytes: UnsafeRawBufferPointer) {
+    package mutating func bytesField(_ field: UInt32, _ bytes: UnsafeRawBufferPointer) {
         key(field, wireType: 2)
         varint(UInt64(bytes.count))
         buffer.writeBytes(bytes)
     }
 
     /// Writes a string field.
-    public mutating func stringField(_ field: UInt32, _ string: String) {
+    package mutating func stringField(_ field: UInt32, _ string: String) {
         key(field, wireType: 2)
         varint(UInt64(string.utf8.count))
         buffer.writeString(string)
     }
 
     /// Writes an embedded message (or a packed repeated field) whose body `body` writes.
-    public mutating func messageField(_ field: UInt32, _ body: (inout ProtobufWriter) throws -> Void) rethrows {
+    package mutating func messageField(_ field: UInt32, _ body: (inout ProtobufWriter) throws -> Void) rethrows {
         key(field, wireType: 2)
         let lengthAt = buffer.writerIndex
         buffer.writeInteger(UInt8(0))  // one byte for the length; moved over when it needs more

@@ -9,27 +9,27 @@ import NIOCore
 /// Reading the value checks only its own fields; nested arrays and lists are read when
 /// walked or written, so those calls throw on a malformed nesting. The buffer must outlive
 /// the view.
-public struct OTLPAnyValue {
+package struct OTLPAnyValue {
     /// Which member of the oneof is set; `empty` when none is (an unset value).
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case string, bool, int, double, array, kvlist, bytes, empty
     }
 
     /// Nesting of arrays and lists deeper than this is refused rather than recursed into.
-    public static let maxDepth = 64
+    package static let maxDepth = 64
 
     /// The buffer the ranges index into.
-    public let buffer: UnsafeRawBufferPointer
+    package let buffer: UnsafeRawBufferPointer
     /// Which value is set.
-    public private(set) var kind: Kind = .empty
+    package private(set) var kind: Kind = .empty
     /// Bytes of a string, bytes, array or kvlist value (the embedded message for the last two).
-    public private(set) var payload: Range<Int> = 0..<0
+    package private(set) var payload: Range<Int> = 0..<0
     /// The raw varint or fixed64 bits of a bool, int or double value.
     private var bits: UInt64 = 0
 
     /// Reads the `AnyValue` message at `range` of `buffer`; a later oneof member wins, as in
     /// protobuf, and unknown fields are skipped.
-    public init(buffer: UnsafeRawBufferPointer, range: Range<Int>) throws(ProtobufReader.Malformed) {
+    package init(buffer: UnsafeRawBufferPointer, range: Range<Int>) throws(ProtobufReader.Malformed) {
         self.buffer = buffer
         var reader = ProtobufReader(buffer, range: range)
         while let field = try reader.next() {
@@ -49,41 +49,41 @@ public struct OTLPAnyValue {
     }
 
     /// An unset value (a `KeyValue` without its value field).
-    public init(emptyIn buffer: UnsafeRawBufferPointer) {
+    package init(emptyIn buffer: UnsafeRawBufferPointer) {
         self.buffer = buffer
     }
 
     /// The range of a string value, or nil for another kind.
-    public var stringRange: Range<Int>? { kind == .string ? payload : nil }
+    package var stringRange: Range<Int>? { kind == .string ? payload : nil }
 
     /// The bytes of a string value, or nil for another kind.
-    public var stringBytes: UnsafeRawBufferPointer? {
+    package var stringBytes: UnsafeRawBufferPointer? {
         kind == .string ? UnsafeRawBufferPointer(rebasing: buffer[payload]) : nil
     }
 
     /// Calls `body` with the UTF-8 bytes of a string value; nil for another kind.
-    public func withString<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+    package func withString<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
         guard let bytes = stringBytes else { return nil }
         return try body(bytes)
     }
 
     /// An int value (int64, two's complement on the wire), or nil for another kind.
-    public var intValue: Int64? { kind == .int ? Int64(bitPattern: bits) : nil }
+    package var intValue: Int64? { kind == .int ? Int64(bitPattern: bits) : nil }
 
     /// A double value, or nil for another kind.
-    public var doubleValue: Double? { kind == .double ? Double(bitPattern: bits) : nil }
+    package var doubleValue: Double? { kind == .double ? Double(bitPattern: bits) : nil }
 
     /// A bool value, or nil for another kind.
-    public var boolValue: Bool? { kind == .bool ? bits != 0 : nil }
+    package var boolValue: Bool? { kind == .bool ? bits != 0 : nil }
 
     /// The entries of a kvlist value (`KeyValueList { repeated KeyValue values = 1 }`), or nil.
-    public var kvlistValue: OTLPKeyValues? {
+    package var kvlistValue: OTLPKeyValues? {
         kind == .kvlist ? OTLPKeyValues(buffer: buffer, message: payload, field: 1) : nil
     }
 
     /// Calls `body` with each element of an array value (`ArrayValue { repeated AnyValue
     /// values = 1 }`); does nothing for another kind.
-    public func forEachElement(_ body: (OTLPAnyValue) throws -> Void) throws {
+    package func forEachElement(_ body: (OTLPAnyValue) throws -> Void) throws {
         guard kind == .array else { return }
         var reader = ProtobufReader(buffer, range: payload)
         while let field = try reader.next() {
@@ -97,13 +97,13 @@ public struct OTLPAnyValue {
 
     /// Writes the value as JSON: a string as a JSON string, bool/int/double as such, an array
     /// as a JSON array, a kvlist as an object, bytes in base64, an unset value as `null`.
-    public func writeJSON(into out: inout ByteBuffer) throws(ProtobufReader.Malformed) {
+    package func writeJSON(into out: inout ByteBuffer) throws(ProtobufReader.Malformed) {
         try writeJSON(into: &out, depth: 0)
     }
 
     /// Writes a string value raw (no quotes, no escaping) and any other as `writeJSON` does:
     /// for text outputs such as a log line's message.
-    public func writeText(into out: inout ByteBuffer) throws(ProtobufReader.Malformed) {
+    package func writeText(into out: inout ByteBuffer) throws(ProtobufReader.Malformed) {
         if let bytes = stringBytes {
             out.writeBytes(bytes)
         } else {

@@ -18,9 +18,9 @@ import NIOCore
 /// strings; doubles also as "NaN", "Infinity", "-Infinity"; unknown fields skipped; `null`
 /// leaves a field out. Zero scalars are left out as proto3 does, except where the field has
 /// presence (`optional` fields such as a histogram's `sum`, and oneof members).
-public enum OTLPJSONTranscoder {
+package enum OTLPJSONTranscoder {
     /// The protobuf encoding of the `signal` export request whose OTLP/JSON is `json`.
-    public static func transcode(_ json: UnsafeRawBufferPointer, signal: OTLPSignal) throws(OTLPJSONError) -> ByteBuffer {
+    package static func transcode(_ json: UnsafeRawBufferPointer, signal: OTLPSignal) throws(OTLPJSONError) -> ByteBuffer {
         var scanner = OTLPJSONScanner(json)
         var writer = ProtobufWriter(buffer: ByteBufferAllocator().buffer(capacity: json.count / 2))
         try writeMessage(.request(of: signal), &scanner, &writer)

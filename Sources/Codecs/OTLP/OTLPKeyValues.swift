@@ -7,22 +7,22 @@ import NIOCore
 ///
 /// Entries come in wire order; protobuf lets a repeated field interleave with others, so the
 /// whole message is walked. Nothing is allocated. The buffer must outlive the view.
-public struct OTLPKeyValues {
+package struct OTLPKeyValues {
     /// The buffer the ranges index into.
-    public let buffer: UnsafeRawBufferPointer
+    package let buffer: UnsafeRawBufferPointer
     /// The message holding the repeated field.
-    public let message: Range<Int>
+    package let message: Range<Int>
     /// The number of the repeated `KeyValue` field in that message.
-    public let field: UInt32
+    package let field: UInt32
 
-    public init(buffer: UnsafeRawBufferPointer, message: Range<Int>, field: UInt32) {
+    package init(buffer: UnsafeRawBufferPointer, message: Range<Int>, field: UInt32) {
         self.buffer = buffer
         self.message = message
         self.field = field
     }
 
     /// Calls `body` with each entry's key bytes and value.
-    public func forEach(_ body: (_ key: UnsafeRawBufferPointer, _ value: OTLPAnyValue) throws -> Void) throws {
+    package func forEach(_ body: (_ key: UnsafeRawBufferPointer, _ value: OTLPAnyValue) throws -> Void) throws {
         var reader = ProtobufReader(buffer, range: message)
         while let f = try reader.next() {
             guard f.number == field else { continue }
@@ -35,7 +35,7 @@ public struct OTLPKeyValues {
     }
 
     /// The value of the first entry whose key equals `key` byte for byte, or nil.
-    public func first(key: UnsafeRawBufferPointer) throws(ProtobufReader.Malformed) -> OTLPAnyValue? {
+    package func first(key: UnsafeRawBufferPointer) throws(ProtobufReader.Malformed) -> OTLPAnyValue? {
         var reader = ProtobufReader(buffer, range: message)
         while let f = try reader.next() {
             guard f.number == field, case .bytes(let entry) = f.value else { continue }
@@ -46,12 +46,12 @@ public struct OTLPKeyValues {
     }
 
     /// The value of the first entry keyed `key`, or nil.
-    public func first(key: StaticString) throws(ProtobufReader.Malformed) -> OTLPAnyValue? {
+    package func first(key: StaticString) throws(ProtobufReader.Malformed) -> OTLPAnyValue? {
         try first(key: UnsafeRawBufferPointer(key))
     }
 
     /// Writes the entries as a JSON object, `{"key":value,…}` (values as `OTLPAnyValue.writeJSON`).
-    public func writeJSONObject(into out: inout ByteBuffer) throws(ProtobufReader.Malformed) {
+    package func writeJSONObject(into out: inout ByteBuffer) throws(ProtobufReader.Malformed) {
         try writeJSONObject(into: &out, depth: 0)
     }
 

@@ -1,16 +1,16 @@
 /// The three OpenTelemetry signals, each with its own OTLP/HTTP path and request message.
-public enum OTLPSignal: String, Sendable, CaseIterable {
+package enum OTLPSignal: String, Sendable, CaseIterable {
     case logs, metrics, traces
 
     /// The OTLP/HTTP path (`/v1/logs`, `/v1/metrics`, `/v1/traces`).
-    public var path: String { "/v1/\(rawValue)" }
+    package var path: String { "/v1/\(rawValue)" }
 
     /// The input's port for the signal's events: its place in `allCases` after the default port
     /// (`logs` is port 1).
-    public var port: Int { Self.allCases.firstIndex(of: self)! + 1 }
+    package var port: Int { Self.allCases.firstIndex(of: self)! + 1 }
 
     /// The request message: `ExportLogsServiceRequest` and so on.
-    public var requestMessage: String {
+    package var requestMessage: String {
         switch self {
         case .logs: "ExportLogsServiceRequest"
         case .metrics: "ExportMetricsServiceRequest"

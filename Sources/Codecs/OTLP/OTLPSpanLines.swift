@@ -13,13 +13,13 @@ import NIOCore
 /// the scope's empty name or version are left out; attribute values follow
 /// `OTLPAnyValue.writeJSON`. `kind` and `status` are the enum names in lower case (a number
 /// the spec does not define is written in decimal, as a string).
-public enum OTLPSpanLines {
+package enum OTLPSpanLines {
     /// Appends one line per span of `request` to `buffer`. A span whose attributes, events or
     /// links do not decode (the input checks ids and structure, not every attribute) gets a
     /// short line of its ids and name with `"malformed":true`, and the spans after it are
     /// written as usual; a request whose structure is malformed ends the output after the last
     /// whole line.
-    public static func write(_ request: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
+    package static func write(_ request: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
         var lineStart = buffer.writerIndex
         do {
             try OTLPSpanReader.forEachSpan(request) { span in
@@ -50,7 +50,7 @@ public enum OTLPSpanLines {
     /// Writes one span's line, newline included.
     /// Throws `ProtobufReader.Malformed` when an attribute or event is malformed, leaving a
     /// partial line behind (the caller rolls back).
-    public static func writeLine(_ span: OTLPSpanView, into out: inout ByteBuffer) throws {
+    package static func writeLine(_ span: OTLPSpanView, into out: inout ByteBuffer) throws {
         let start = Int64(clamping: span.startTimeUnixNano), end = Int64(clamping: span.endTimeUnixNano)
         out.writeStaticString("{\"timestamp\":\"")
         RFC3339.write(nanoseconds: start, into: &out)

@@ -8,11 +8,11 @@
 /// A resource or scope may follow its children on the wire, so each `ResourceSpans` and
 /// `ScopeSpans` is read twice: once for its header, once for its children. Nothing is
 /// allocated; unknown fields are skipped.
-public enum OTLPSpanReader {
+package enum OTLPSpanReader {
     /// Calls `body` with each span of `request`, in wire order. Throws
     /// `ProtobufReader.Malformed` where the request is malformed (after the spans before it),
     /// or what `body` throws.
-    public static func forEachSpan(_ request: UnsafeRawBufferPointer, _ body: (OTLPSpanView) throws -> Void) throws {
+    package static func forEachSpan(_ request: UnsafeRawBufferPointer, _ body: (OTLPSpanView) throws -> Void) throws {
         var top = ProtobufReader(request)
         while let f = try top.next() {
             guard f.number == 1 else { continue }

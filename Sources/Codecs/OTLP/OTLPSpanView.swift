@@ -2,37 +2,37 @@
 /// `OTLPSpanReader` hands it out: byte ranges and numbers read in place, nothing decoded
 /// or allocated. Attribute values are read when looked up. Valid only inside the
 /// `forEachSpan` call that produced it (it points into the request).
-public struct OTLPSpanView {
+package struct OTLPSpanView {
     /// The request buffer every range indexes into.
-    public let buffer: UnsafeRawBufferPointer
+    package let buffer: UnsafeRawBufferPointer
 
     /// The `Resource` message (empty when the resource is absent).
-    public let resource: Range<Int>
+    package let resource: Range<Int>
     /// The resource's `service.name` string attribute, or empty.
-    public let serviceName: UnsafeRawBufferPointer
+    package let serviceName: UnsafeRawBufferPointer
     /// The `InstrumentationScope` message (empty when absent).
-    public let scope: Range<Int>
+    package let scope: Range<Int>
     /// The scope's name and version strings.
-    public let scopeName: Range<Int>, scopeVersion: Range<Int>
+    package let scopeName: Range<Int>, scopeVersion: Range<Int>
 
     /// The `Span` message itself.
-    public let span: Range<Int>
+    package let span: Range<Int>
     /// Span fields 1, 2, 4 and 3: ids as raw bytes (16, 8, 0 or 8), the W3C trace state.
-    public private(set) var traceID: Range<Int>, spanID: Range<Int>, parentSpanID: Range<Int>, traceState: Range<Int>
+    package private(set) var traceID: Range<Int>, spanID: Range<Int>, parentSpanID: Range<Int>, traceState: Range<Int>
     /// Span field 5.
-    public private(set) var name: Range<Int>
+    package private(set) var name: Range<Int>
     /// Span field 6: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer.
-    public private(set) var kind = 0
+    package private(set) var kind = 0
     /// Span fields 7 and 8.
-    public private(set) var startTimeUnixNano: UInt64 = 0, endTimeUnixNano: UInt64 = 0
+    package private(set) var startTimeUnixNano: UInt64 = 0, endTimeUnixNano: UInt64 = 0
     /// Span field 16 (W3C trace flags in the low byte).
-    public private(set) var flags: UInt32 = 0
+    package private(set) var flags: UInt32 = 0
     /// Status field 3: 0 unset, 1 ok, 2 error.
-    public private(set) var statusCode = 0
+    package private(set) var statusCode = 0
     /// Status field 2.
-    public private(set) var statusMessage: Range<Int>
+    package private(set) var statusMessage: Range<Int>
     /// How many events (field 11) and links (field 13) the span holds.
-    public private(set) var eventCount = 0, linkCount = 0
+    package private(set) var eventCount = 0, linkCount = 0
 
     /// Reads the span at `span`; resource and scope were read by the caller once for all
     /// their spans.
@@ -84,35 +84,35 @@ public struct OTLPSpanView {
     }
 
     /// The bytes at `range` of the request (a name, an id, a message).
-    @inlinable public func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+    @inlinable package func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: buffer[range])
     }
 
     /// The resource's attributes.
-    public var resourceAttributes: OTLPKeyValues { OTLPKeyValues(buffer: buffer, message: resource, field: 1) }
+    package var resourceAttributes: OTLPKeyValues { OTLPKeyValues(buffer: buffer, message: resource, field: 1) }
 
     /// The value of the resource attribute keyed `key`, or nil.
-    public func resourceAttribute(_ key: UnsafeRawBufferPointer) throws(ProtobufReader.Malformed) -> OTLPAnyValue? {
+    package func resourceAttribute(_ key: UnsafeRawBufferPointer) throws(ProtobufReader.Malformed) -> OTLPAnyValue? {
         try resourceAttributes.first(key: key)
     }
 
     /// The span's attributes (field 9).
-    public var attributes: OTLPKeyValues { OTLPKeyValues(buffer: buffer, message: span, field: 9) }
+    package var attributes: OTLPKeyValues { OTLPKeyValues(buffer: buffer, message: span, field: 9) }
 
     /// The value of the span attribute keyed `key` (a linear scan), or nil.
-    public func attribute(key: UnsafeRawBufferPointer) throws(ProtobufReader.Malformed) -> OTLPAnyValue? {
+    package func attribute(key: UnsafeRawBufferPointer) throws(ProtobufReader.Malformed) -> OTLPAnyValue? {
         try attributes.first(key: key)
     }
 
     /// The value of the span attribute keyed `key`, or nil.
-    public func attribute(key: StaticString) throws(ProtobufReader.Malformed) -> OTLPAnyValue? {
+    package func attribute(key: StaticString) throws(ProtobufReader.Malformed) -> OTLPAnyValue? {
         try attributes.first(key: key)
     }
 
     /// Calls `body` with each event's time, name range and attributes, in wire order.
     ///
     ///     Event { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue attributes = 3 }
-    public func forEachEvent(_ body: (_ timeUnixNano: UInt64, _ name: Range<Int>, _ attributes: OTLPKeyValues) throws -> Void) throws {
+    package func forEachEvent(_ body: (_ timeUnixNano: UInt64, _ name: Range<Int>, _ attributes: OTLPKeyValues) throws -> Void) throws {
         var reader = ProtobufReader(buffer, range: span)
         while let f = try reader.next() {
             guard f.number == 11, case .bytes(let event) = f.value else { continue }
@@ -135,7 +135,7 @@ public struct OTLPSpanView {
     /// Calls `body` with each link's trace id and span id ranges and attributes.
     ///
     ///     Link { bytes trace_id = 1; bytes span_id = 2; repeated KeyValue attributes = 4 }
-    public func forEachLink(_ body: (_ traceID: Range<Int>, _ spanID: Range<Int>, _ attributes: OTLPKeyValues) throws -> Void) throws {
+    package func forEachLink(_ body: (_ traceID: Range<Int>, _ spanID: Range<Int>, _ attributes: OTLPKeyValues) throws -> Void) throws {
         var reader = ProtobufReader(buffer, range: span)
         while let f = try reader.next() {
             guard f.number == 13, case .bytes(let link) = f.value else { continue }

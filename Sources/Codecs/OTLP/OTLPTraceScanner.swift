@@ -14,16 +14,16 @@
 /// walks every span of a request the scanner accepted without an error; reading a span's
 /// attributes, events or links can still meet malformed bytes, and its readers handle that
 /// span by span.
-public enum OTLPTraceScanner {
+package enum OTLPTraceScanner {
     /// Why a request was refused, and where: `resource_spans[1].scope_spans[0].spans[3]: …`.
-    public struct Invalid: Error, CustomStringConvertible {
+    package struct Invalid: Error, CustomStringConvertible {
         /// Index of the `ResourceSpans`, of the `ScopeSpans` in it and of the span in that,
         /// as far as the scanner got (nil when the problem is above that level).
-        public let resource: Int?, scope: Int?, span: Int?
-        public let problem: Problem
+        package let resource: Int?, scope: Int?, span: Int?
+        package let problem: Problem
 
         /// What is wrong.
-        public enum Problem: Sendable {
+        package enum Problem: Sendable {
             /// The protobuf itself is malformed.
             case malformed(ProtobufReader.Malformed)
             /// A known field (named) has the wrong wire type.
@@ -35,7 +35,7 @@ public enum OTLPTraceScanner {
         }
 
         /// The span's ids, by field name.
-        public enum ID: String, Sendable {
+        package enum ID: String, Sendable {
             case traceID = "trace_id", spanID = "span_id", parentSpanID = "parent_span_id"
 
             /// The lengths the spec allows.
@@ -48,7 +48,7 @@ public enum OTLPTraceScanner {
             }
         }
 
-        public var description: String {
+        package var description: String {
             var place = "request"
             if let resource { place = "resource_spans[\(resource)]" }
             if let scope { place += ".scope_spans[\(scope)]" }
@@ -71,7 +71,7 @@ public enum OTLPTraceScanner {
     }
 
     /// Counts the `ResourceSpans` and spans of `request`, or throws where it is invalid.
-    public static func scan(_ request: UnsafeRawBufferPointer) throws(Invalid) -> (resources: Int, spans: Int) {
+    package static func scan(_ request: UnsafeRawBufferPointer) throws(Invalid) -> (resources: Int, spans: Int) {
         var at = Position()
         var reader = ProtobufReader(request)
         var resources = 0, spans = 0

@@ -27,9 +27,10 @@ enum OTLPGRPCServer {
 
     static func bootstrap(loops: InputEventLoops, state: OTLPReceiverState, tls: NIOSSLContext?) -> ServerBootstrap {
         let idle = TimeAmount.nanoseconds(state.config.idleTimeout.nanoseconds)
-        var connection = NIOHTTP2Handler.ConnectionConfiguration()
-        connection.initialSettings = nioDefaultSettings.filter { $0.parameter != .maxConcurrentStreams }
+        var configuration = NIOHTTP2Handler.ConnectionConfiguration()
+        configuration.initialSettings = nioDefaultSettings.filter { $0.parameter != .maxConcurrentStreams }
             + [HTTP2Setting(parameter: .maxConcurrentStreams, value: maxConcurrentStreams)]
+        let connection = configuration
         return ServerBootstrap(group: loops.group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

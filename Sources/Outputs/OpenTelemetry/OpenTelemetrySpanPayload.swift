@@ -23,13 +23,13 @@ struct OpenTelemetrySpanPayload: OpenTelemetryBatchedPayload {
         compression = compressor.compression
         eventCount = batches.reduce(0) { $0 + $1.count }
         (body, size) = compressor.body { writer in
-            for batch in batches { batch.withBytes { writer.buffer.writeBytes($0) } }
+            for batch in batches { writer.buffer.writeImmutableBuffer(batch.bytes) }
         }
     }
 
     func subset(_ items: [Int]) -> Self {
         var request = ByteBufferAllocator().buffer(capacity: size)
-        for batch in batches { batch.withBytes { request.writeBytes($0) } }
+        for batch in batches { request.writeImmutableBuffer(batch.bytes) }
         let cut = request.withUnsafeReadableBytes { OpenTelemetrySpanSubset.slice($0, items: items) }
         let batch = SpanBatch(request: cut.bytes, resources: cut.resources, spans: cut.spans)
         return Self(batches: [batch], compressor: OpenTelemetryCompressor(compression))
