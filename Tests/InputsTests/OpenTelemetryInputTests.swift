@@ -70,6 +70,24 @@ final class OpenTelemetryInputTests: XCTestCase {
         XCTAssertEqual(metrics.receivedEvents.load(ordering: .relaxed), 3)
     }
 
+    /// A body arriving in pieces of any size is the same body: whole, a byte at a time, and in
+    /// random chunks (seeded), each request's spans arrive byte for byte.
+    func testBodiesSplitIntoAnyChunksDecodeTheSame() async throws {
+        let (port, _, traces, _) = try await start()
+        let request = OTLPTestRequests.traces(spans: 7)
+        var random = SplitMix64(seed: 12)
+        let chunkings = [0, 1] + (0..<6).map { _ in Int(random.next() % 97) + 2 }
+        for chunk in chunkings {
+            XCTAssertEqual(try HTTPTestClient.request(port: port, "/v1/traces", method: "POST",
+                                                      headers: [("Content-Type", "application/x-protobuf")],
+                                                      body: request, chunkSize: chunk).status, 200, "chunks of \(chunk)")
+        }
+        try await eventually("every request's spans") { traces.eventCount == 7 * chunkings.count }
+        for case .spans(let spans) in traces.batches {
+            XCTAssertEqual(spans.withBytes { Array($0) }, request)
+        }
+    }
+
     func testJSONWithUnknownFieldsAndGzipAreTakenAndAnsweredInKind() async throws {
         let (port, _, traces, _) = try await start()
         let json = """

@@ -50,12 +50,8 @@ enum OpenTelemetryOutputTesting {
 
     /// A span batch of `request` (counted by `OTLPTraceScanner`).
     static func spanBatch(_ request: [UInt8]) throws -> SpanBatch {
-        var batch = SpanBatch()
-        try request.withUnsafeBytes { bytes in
-            let (resources, spans) = try OTLPTraceScanner.scan(bytes)
-            batch.append(request: bytes, resources: resources, spans: spans)
-        }
-        return batch
+        let (resources, spans) = try request.withUnsafeBytes { try OTLPTraceScanner.scan($0) }
+        return SpanBatch(request: ByteBuffer(bytes: request), resources: resources, spans: spans)
     }
 
     /// Each span of `request` with its resource and scope, as hex: what must arrive unchanged.

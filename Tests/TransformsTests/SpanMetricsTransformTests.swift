@@ -46,9 +46,7 @@ final class SpanMetricsTransformTests: XCTestCase {
                 }
             }
         }
-        var batch = SpanBatch()
-        w.buffer.withUnsafeReadableBytes { batch.append(request: $0, resources: spans.count, spans: spans.count) }
-        return batch
+        return SpanBatch(request: w.buffer, resources: spans.count, spans: spans.count)
     }
 
     private static func attribute(_ w: inout ProtobufWriter, _ field: UInt32, _ key: String, _ value: String) {
